@@ -1,0 +1,71 @@
+"""The FastAPI application: routers, middleware and error handlers, composed in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from syncline import __version__
+from syncline.api.errors import ApiError, error_response, field_errors
+from syncline.api.middleware.idempotency import IdempotencyMiddleware
+from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMiddleware
+from syncline.api.middleware.versioning import VersionMiddleware
+from syncline.api.routers import connection_types, connections, events, health, identity, organizations, users
+from syncline.api.state import AppState
+from syncline.api.validation import describe_errors
+from syncline.store.idempotency import IdempotencyRecords
+
+log = logging.getLogger("syncline.api")
+
+_STATUS_KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 422: "unprocessable_entity"}
+
+
+def create_app(state: AppState) -> FastAPI:
+    app = FastAPI(
+        title="syncline",
+        version=__version__,
+        description="Self-hosted data sync that speaks Polytomic's public API (version 2025-09-18).",
+    )
+    app.state.syncline = state
+    for router in (health.router, identity.router, organizations.router, users.router,
+                   connection_types.router, connections.router, events.router):
+        app.include_router(router)
+
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    # Listed innermost first: the request log wraps everything, the catch-all sits next to the routes.
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(IdempotencyMiddleware, records=IdempotencyRecords(state.store))
+    app.add_middleware(VersionMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = describe_errors(exc.errors())
+    message = "; ".join(f"{field}: {text}" for field, text in errors)
+    return error_response(400, "bad_request", f"invalid request: {message}", field_errors(errors))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}"
+    return error_response(exc.status_code, _STATUS_KEYS.get(exc.status_code, "error"), message,
+                          headers=dict(exc.headers or {}))

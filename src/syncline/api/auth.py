@@ -1,0 +1,76 @@
+"""Who is calling: the bearer key resolved to an organization, a kind and (for user keys) a user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from syncline.api.errors import Forbidden, NotFound, Unauthorized
+from syncline.store.keys import find_active_key
+from syncline.store.tables import Organization, User
+
+
+@dataclass(frozen=True)
+class Caller:
+    organization_id: str
+    key_id: str
+    kind: str  # "system" (the partner key of the bootstrap organization) or "user"
+    user_id: str | None
+    email: str | None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == "system"
+
+    @property
+    def actor_id(self) -> str:
+        return self.user_id or self.key_id
+
+    def require_partner(self, action: str) -> None:
+        if not self.is_partner:
+            raise Forbidden(f"{action} needs a partner key; this is a user key of organization "
+                            f"{self.organization_id}")
+
+    def target_organization(self, session: Session, organization_id: str | None) -> str:
+        """The organization a request acts on: the caller's own, or one a partner manages."""
+        if organization_id is None or organization_id == self.organization_id:
+            return self.organization_id
+        if self.is_partner and managed_organization(session, self, organization_id) is not None:
+            return organization_id
+        raise NotFound.resource("organization", organization_id)
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <api key>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <api key>'")
+    return token.strip()
+
+
+def authenticate(session: Session, token: str) -> Caller:
+    key = find_active_key(session, token)
+    if key is None:
+        raise Unauthorized("invalid or revoked API key")
+    email = None
+    if key.user_id:
+        user = session.get(User, key.user_id)
+        email = user.email if user else None
+    return Caller(organization_id=key.organization_id, key_id=key.id, kind=key.kind, user_id=key.user_id,
+                  email=email)
+
+
+def managed_organization(session: Session, caller: Caller, organization_id: str) -> Organization | None:
+    """The organization if the caller may see it: its own, or (for partners) one it manages."""
+    query = select(Organization).where(Organization.id == organization_id)
+    if caller.is_partner:
+        query = query.where(or_(Organization.id == caller.organization_id,
+                                Organization.partner_id == caller.organization_id))
+    else:
+        query = query.where(Organization.id == caller.organization_id)
+    return session.scalars(query).first()

@@ -1,0 +1,34 @@
+"""FastAPI dependencies: a store session per request and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from syncline.api.auth import Caller, authenticate, bearer_token
+from syncline.api.state import AppState
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.syncline
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with app_state(request).store.session() as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is never reported as success,
+# and an error raised by the endpoint rolls everything back.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def current_caller(request: Request, session: SessionDep) -> Caller:
+    return authenticate(session, bearer_token(request))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+StateDep = Annotated[AppState, Depends(app_state)]

@@ -1,0 +1,17 @@
+"""Polytomic wraps every successful JSON body as `{"data": ...}`, with a few documented siblings."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Envelope(BaseModel, Generic[T]):
+    data: T
+
+
+def wrap(data: Any, **siblings: Any) -> dict[str, Any]:
+    return {"data": data, **{key: value for key, value in siblings.items() if value is not None}}

@@ -1,0 +1,103 @@
+"""`Idempotency-Key`: the first outcome of a keyed request (status, headers, body) is replayed for 24 h.
+
+Errors are replayed too, as Polytomic documents; only 401s are not stored, since they belong to nobody.
+A concurrent request with a key still in flight gets 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from syncline.api.errors import error_response
+from syncline.store.idempotency import IdempotencyRecords, InFlight, StoredResponse
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,255}$")
+KEYED_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+REPLAY_HEADER = "idempotent-replayed"
+# Headers added by outer middleware on every response; storing them would duplicate them on replay.
+_NOT_STORED = {b"x-polytomic-version", b"x-request-id", b"content-length"}
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, records: IdempotencyRecords) -> None:
+        self.app = app
+        self.records = records
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key")
+        if scope["type"] != "http" or key is None or scope["method"] not in KEYED_METHODS:
+            await self.app(scope, receive, send)
+            return
+        if not KEY_PATTERN.match(key):
+            response = error_response(
+                400, "invalid_idempotency_key",
+                "Idempotency-Key must be 8 to 255 characters of letters, digits, '_' and '-'",
+                {"header": "Idempotency-Key"},
+            )
+            await response(scope, receive, send)
+            return
+        caller = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()
+        try:
+            stored = await anyio.to_thread.run_sync(self.records.begin, caller, key, scope["method"], scope["path"])
+        except InFlight:
+            response = error_response(
+                409, "idempotency_key_in_flight",
+                "a request with this Idempotency-Key is still being processed; retry after it finishes",
+                {"header": "Idempotency-Key"}, headers={"Retry-After": "1"},
+            )
+            await response(scope, receive, send)
+            return
+        if stored is not None:
+            await _send(stored, send, replayed=True)
+            return
+        await self._run_first(scope, receive, send, caller, key)
+
+    async def _run_first(self, scope: Scope, receive: Receive, send: Send, caller: str, key: str) -> None:
+        status = 500
+        headers: list[tuple[str, str]] = []
+        body = bytearray()
+
+        # Buffer the whole response and store it before sending: a client that retries the moment it
+        # reads the answer must get the replay, not a 409 for a request that has already finished.
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                           if k.lower() not in _NOT_STORED]
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive, capture)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.records.release, caller, key)
+            raise
+        outcome = StoredResponse(status, headers, bytes(body))
+        with anyio.CancelScope(shield=True):
+            if status == 401:
+                await anyio.to_thread.run_sync(self.records.release, caller, key)
+            else:
+                await anyio.to_thread.run_sync(self.records.finish, caller, key, outcome)
+        await _send(outcome, send, replayed=False)
+
+
+async def _send(response: StoredResponse, send: Send, *, replayed: bool) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    if replayed:
+        headers.append((REPLAY_HEADER.encode(), b"true"))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None

@@ -1,0 +1,55 @@
+"""Organizations, users and API keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from syncline.api.models.common import RequestModel
+
+LEGACY_ROLES = ("admin", "user", "readonly")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class OrganizationIn(RequestModel):
+    name: str = Field(min_length=1, max_length=255)
+    sso_domain: str | None = None
+    sso_org_id: str | None = None
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None  # write-only: encrypted at rest, never returned
+
+
+class OrganizationOut(BaseModel):
+    id: str
+    name: str
+    sso_domain: str | None = None
+    sso_org_id: str | None = None
+    issuer: str | None = None
+
+
+class UserIn(RequestModel):
+    email: str = Field(max_length=320)
+    role: Literal["admin", "user", "readonly"] | None = None
+    role_ids: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value.lower()
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    role: str | None = None
+    role_ids: list[str] = []
+    organization_id: str
+
+
+class ApiKeyOut(BaseModel):
+    value: str

@@ -1,0 +1,227 @@
+"""Connections: create, read, update, delete and test; secrets are write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from syncline.api import connection_config
+from syncline.api.auth import Caller
+from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.errors import Conflict, NotFound, Unprocessable, field_errors
+from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
+from syncline.api.state import AppState
+from syncline.connectors.base import ConnectionConfig, ConnectionType
+from syncline.connectors.errors import (
+    CheckNotAvailable,
+    ConfigurationInvalid,
+    ConnectionCheckFailed,
+    UnknownConnectionType,
+)
+from syncline.connectors.registry import get_connection_type
+from syncline.store.tables import Connection, User
+from syncline.store.usage import connection_users
+
+router = APIRouter(prefix="/api", tags=["connections"])
+
+HEALTHY = "healthy"
+UNHEALTHY = "unhealthy"
+UNKNOWN = "unknown"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _connection_type(type_id: str) -> ConnectionType[Any]:
+    try:
+        return get_connection_type(type_id)
+    except UnknownConnectionType as exc:
+        raise Unprocessable(f"type: {exc}", key="unknown_connection_type",
+                            metadata=field_errors([("type", str(exc))])) from None
+
+
+def _validated(ctype: ConnectionType[Any], raw: dict[str, Any]) -> ConnectionConfig:
+    try:
+        return ctype.validate_config(raw)
+    except ConfigurationInvalid as exc:
+        errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
+        raise Unprocessable(
+            "invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
+            key="invalid_configuration", metadata=field_errors(errors),
+        ) from None
+
+
+def _prepared(ctype: ConnectionType[Any], incoming: dict[str, Any],
+              stored: connection_config.StoredConfig | None) -> ConnectionConfig:
+    try:
+        raw = connection_config.prepare(ctype, incoming, stored)
+    except ConfigurationInvalid as exc:
+        errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
+        raise Unprocessable("invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
+                            key="invalid_configuration", metadata=field_errors(errors)) from None
+    return _validated(ctype, raw)
+
+
+def _check(ctype: ConnectionType[Any], config: ConnectionConfig, state: AppState) -> None:
+    """Contact the upstream; a failure becomes a 422 carrying the upstream's message."""
+    try:
+        ctype.check(config, state.connector_context)
+    except CheckNotAvailable as exc:
+        raise Unprocessable(str(exc), key="check_not_available", metadata={"type": ctype.id}) from None
+    except ConnectionCheckFailed as exc:
+        raise Unprocessable(str(exc), key="connection_test_failed", metadata={"type": ctype.id}) from None
+
+
+def _load(session: Session, caller: Caller, connection_id: str) -> Connection:
+    connection = session.get(Connection, connection_id)
+    if connection is None or connection.organization_id != caller.organization_id:
+        raise NotFound.resource("connection", connection_id)
+    return connection
+
+
+def _actor(session: Session, actor_id: str | None) -> dict[str, Any] | None:
+    if actor_id is None:
+        return None
+    user = session.get(User, actor_id)
+    if user is not None:
+        return {"id": user.id, "name": user.email, "type": "user"}
+    return {"id": actor_id, "name": "API key", "type": "api_key"}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def connection_out(session: Session, connection: Connection, state: AppState) -> dict[str, Any]:
+    ctype = get_connection_type(connection.type)
+    stored = connection_config.load(connection, state.secret_box)
+    return {
+        "id": connection.id,
+        "name": connection.name,
+        "type": {"id": ctype.id, "name": ctype.name, "logo_url": ctype.logo_url, "logo_dark_url": None,
+                 "operations": list(ctype.operations)},
+        "configuration": connection_config.redacted(ctype, stored),
+        "organization_id": connection.organization_id,
+        "parent_connection_id": None,
+        "policies": list(connection.policies or []),
+        "saved": True,
+        "status": connection.status,
+        "status_error": connection.status_error,
+        "healthcheck_interval": connection.healthcheck_interval,
+        "created_at": _iso(connection.created_at),
+        "created_by": _actor(session, connection.created_by),
+        "updated_at": _iso(connection.updated_at),
+        "updated_by": _actor(session, connection.updated_by),
+    }
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+
+@router.get("/connections")
+def list_connections(caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
+    connections = session.scalars(select(Connection).where(Connection.organization_id == caller.organization_id)
+                                  .order_by(Connection.created_at, Connection.id))
+    return {"data": [connection_out(session, c, state) for c in connections]}
+
+
+@router.post("/connections")
+def create_connection(body: ConnectionCreate, caller: CallerDep, session: SessionDep, state: StateDep
+                      ) -> dict[str, Any]:
+    """Validate (and with `validate: true`, test) the configuration; nothing is stored when either fails."""
+    organization_id = caller.target_organization(session, body.organization_id)
+    ctype = _connection_type(body.type)
+    config = _prepared(ctype, body.configuration, None)
+    if body.validate_:
+        _check(ctype, config, state)
+    connection = Connection(organization_id=organization_id, name=body.name, type=ctype.id,
+                            status=HEALTHY if body.validate_ else UNKNOWN,
+                            healthcheck_interval=body.healthcheck_interval, policies=body.policies or [],
+                            created_by=caller.actor_id, updated_by=caller.actor_id)
+    connection_config.save(connection, connection_config.split(ctype, config), state.secret_box)
+    session.add(connection)
+    session.flush()
+    return {"data": connection_out(session, connection, state)}
+
+
+@router.get("/connections/{connection_id}")
+def get_connection(connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
+    return {"data": connection_out(session, _load(session, caller, connection_id), state)}
+
+
+@router.put("/connections/{connection_id}")
+def update_connection(connection_id: str, body: ConnectionUpdate, caller: CallerDep, session: SessionDep,
+                      state: StateDep) -> dict[str, Any]:
+    """Replace name and configuration; omitted or redacted secrets keep their stored values."""
+    connection = _load(session, caller, connection_id)
+    if body.type is not None and body.type != connection.type:
+        raise Unprocessable(f"type: a {connection.type} connection cannot become {body.type}; create a new one",
+                            key="invalid_configuration",
+                            metadata=field_errors([("type", f"must be {connection.type}")]))
+    ctype = get_connection_type(connection.type)
+    stored = connection_config.load(connection, state.secret_box)
+    config = _prepared(ctype, body.configuration, stored)
+    if body.validate_:
+        _check(ctype, config, state)
+    new = connection_config.split(ctype, config)
+    if body.validate_:
+        connection.status, connection.status_error = HEALTHY, None
+    elif new != stored:
+        connection.status, connection.status_error = UNKNOWN, None
+    connection.name = body.name
+    if body.healthcheck_interval is not None:
+        connection.healthcheck_interval = body.healthcheck_interval
+    if body.policies is not None:
+        connection.policies = body.policies
+    connection.updated_by = caller.actor_id
+    connection_config.save(connection, new, state.secret_box)
+    session.flush()
+    return {"data": connection_out(session, connection, state)}
+
+
+@router.delete("/connections/{connection_id}", status_code=204)
+def delete_connection(connection_id: str, caller: CallerDep, session: SessionDep,
+                      force: bool = Query(False, description="delete even while models or syncs use it")
+                      ) -> Response:
+    connection = _load(session, caller, connection_id)
+    users = connection_users(session, connection.id)
+    if users and not force:
+        described = ", ".join(f"{len(ids)} {kind}(s)" for kind, ids in users.items())
+        raise Conflict(f"connection {connection.id} is used by {described}; remove them first or pass force=true",
+                       key="connection_in_use", metadata={"used_by": users})
+    session.delete(connection)
+    return Response(status_code=204)
+
+
+@router.post("/connections/test", status_code=204)
+def test_connection(body: ConnectionTest, caller: CallerDep, session: SessionDep, state: StateDep) -> Response:
+    """Test a configuration, merged over a stored connection's when `connection_id` is given.
+
+    When the merged configuration is exactly the stored one, the outcome is also recorded as the
+    connection's status.
+    """
+    ctype = _connection_type(body.type)
+    connection = _load(session, caller, body.connection_id) if body.connection_id else None
+    if connection is not None and connection.type != ctype.id:
+        raise Unprocessable(f"type: connection {connection.id} is a {connection.type} connection",
+                            key="invalid_configuration",
+                            metadata=field_errors([("type", f"must be {connection.type}")]))
+    stored = connection_config.load(connection, state.secret_box) if connection else None
+    incoming = {**stored.plain, **body.configuration} if stored else body.configuration
+    config = _prepared(ctype, incoming, stored)
+    records_status = connection is not None and connection_config.split(ctype, config) == stored
+    try:
+        _check(ctype, config, state)
+    except Unprocessable as failure:
+        if records_status and failure.key == "connection_test_failed":
+            assert connection is not None
+            connection.status, connection.status_error = UNHEALTHY, failure.message
+            session.commit()
+        raise
+    if records_status:
+        assert connection is not None
+        connection.status, connection.status_error = HEALTHY, None
+    return Response(status_code=204)

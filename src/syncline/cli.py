@@ -1,0 +1,70 @@
+"""The `syncline` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from syncline import __version__
+from syncline.settings import Settings
+
+app = typer.Typer(help="syncline: self-hosted data sync that speaks Polytomic's API.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the API (state in SYNCLINE_DATA_DIR, metadata in SYNCLINE_DATABASE_URL)."""
+    import uvicorn
+
+    from syncline.api.app import create_app
+    from syncline.logs import configure_logging
+    from syncline.service import open_service
+
+    configure_logging(log_level.upper())
+    settings = Settings.from_env()
+    state, boot = open_service(settings)
+    if boot.new_key:
+        console.print(Panel.fit(
+            f"[bold]{boot.new_key}[/bold]\n\nThis is the API key of the bootstrap organization. It is shown "
+            "only now and stored only as a hash.\nSet SYNCLINE_API_KEY to choose your own, or run "
+            "`syncline keys create` to mint another.",
+            title="syncline API key",
+        ))
+    console.print(f"syncline {__version__} listening on http://{host}:{port}  (data: {settings.data_dir})")
+    uvicorn.run(create_app(state), host=host, port=port, log_config=None, access_log=False,
+                log_level=log_level.lower())
+
+
+@app.command()
+def version() -> None:
+    """Print the syncline version."""
+    console.print(__version__)
+
+
+@keys_app.command("create")
+def keys_create() -> None:
+    """Mint a new partner key for the bootstrap organization and print it once."""
+    from syncline.service import open_service
+    from syncline.store.keys import issue_key
+
+    state, boot = open_service(Settings.from_env())
+    value = boot.new_key  # a first start generates one anyway: hand that one out rather than two
+    if value is None:
+        with state.store.session() as session:
+            value = issue_key(session, boot.organization_id, kind="system")
+    console.print(value, highlight=False, soft_wrap=True)
+    state.store.dispose()
+
+
+if __name__ == "__main__":
+    app()

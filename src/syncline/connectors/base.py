@@ -1,0 +1,178 @@
+"""What a connection type is: one declaration from which its schema, validation and API object derive.
+
+A connector package declares its type as a `ConnectionType` value, e.g.::
+
+    POSTGRESQL = ConnectionType(
+        id="postgresql",
+        name="PostgreSQL",
+        config_model=PostgresConfig,
+        capabilities=Capabilities(source=True, destination=True),
+        operations=[MODELSYNC_SOURCE, ...],
+        checker=check_postgres,
+    )
+
+and `registry.py` lists it. Everything else (`json_schema`, `validate_config`, `describe`, ...) is
+derived here, so no connector repeats it.
+"""
+
+from __future__ import annotations
+
+import copy
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from syncline.connectors.config import ConnectionConfig, When, defaults, field_flags, secret, setting
+from syncline.connectors.errors import ConnectionCheckFailed
+from syncline.connectors.schema import config_json_schema
+from syncline.connectors.validation import validate_config
+
+__all__ = [
+    "BULKSYNC_DESTINATION",
+    "BULKSYNC_SOURCE",
+    "MODELSYNC_SOURCE",
+    "MODELSYNC_TARGET",
+    "Capabilities",
+    "ConnectionConfig",
+    "ConnectionType",
+    "ConnectorContext",
+    "When",
+    "secret",
+    "setting",
+]
+
+# Names of what a connection can be used for; Polytomic's `ConnectionTypeSchema.operations`.
+MODELSYNC_SOURCE = "modelsync_source"
+MODELSYNC_TARGET = "modelsync_target"
+BULKSYNC_SOURCE = "bulksync_source"
+BULKSYNC_DESTINATION = "bulksync_destination"
+
+C = TypeVar("C", bound=ConnectionConfig)
+
+# Secrets shorter than this are not scrubbed from messages: replacing "x" would garble the text.
+_MIN_SCRUB_LENGTH = 4
+
+
+class Capabilities(BaseModel):
+    """The five capability flags of Polytomic's `ConnectionType.capabilities`, all required there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: bool = False
+    destination: bool = False
+    enrichment: bool = False
+    logging: bool = False
+    orchestration: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        """The five flags as a plain dict (same as `model_dump()`)."""
+        return self.model_dump()
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """What a connector may rely on from the running syncline.
+
+    Attributes:
+        data_dir: The syncline data directory; relative local paths (DuckDB files) resolve inside it.
+    """
+
+    data_dir: pathlib.Path
+
+
+@dataclass(frozen=True, eq=False)
+class ConnectionType(Generic[C]):
+    """A connection type: its identity, its settings and how to check them against the upstream.
+
+    Attributes:
+        id: Type id used in the API, e.g. `"postgresql"`.
+        name: Display name, e.g. `"PostgreSQL"`.
+        config_model: The `ConnectionConfig` subclass declaring the settings.
+        capabilities: The five capability flags.
+        operations: What connections of this type can be used for (`MODELSYNC_SOURCE`, ...).
+        checker: Connects to the upstream; raises `ConnectionCheckFailed`. Called by `check`.
+        use_oauth: Whether connecting goes through an OAuth flow.
+        logo_url: Logo shown by UIs, if any.
+    """
+
+    id: str
+    name: str
+    config_model: type[C]
+    capabilities: Capabilities
+    operations: list[str]
+    checker: Callable[[C, ConnectorContext], None]
+    use_oauth: bool = False
+    logo_url: str | None = None
+
+    @cached_property
+    def _schema(self) -> dict[str, Any]:
+        # Built once: it is served on every connection-type request.
+        return config_json_schema(self.id, self.config_model)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The Polytomic-style JSON Schema of the settings (a fresh copy the caller may change)."""
+        return copy.deepcopy(self._schema)
+
+    def sensitive_fields(self) -> frozenset[str]:
+        """Settings that are secrets: store them encrypted, redact them in responses."""
+        return field_flags(self.config_model, "sensitive")
+
+    def read_only_fields(self) -> frozenset[str]:
+        """Settings the server fills in (e.g. Salesforce `username`); clients only read them."""
+        return field_flags(self.config_model, "readOnly")
+
+    def defaults(self) -> dict[str, Any]:
+        """Settings with a default value, in declaration order (`initialConfiguration`)."""
+        return defaults(self.config_model)
+
+    def validate_config(self, raw: dict[str, Any]) -> C:
+        """Validate a raw configuration, reporting every problem at once.
+
+        Raises:
+            ConfigurationInvalid: One `FieldError` per problem; see `validation.validate_config`.
+        """
+        return validate_config(self.config_model, raw)
+
+    def check(self, config: C, ctx: ConnectorContext) -> None:
+        """Connect to the upstream to prove the configuration works.
+
+        Raises:
+            ConnectionCheckFailed: With the upstream's own message plus a hint; any secret of
+                `config` that appears in it is replaced by `***`.
+            CheckNotAvailable: This type cannot contact its upstream yet.
+        """
+        if not isinstance(config, self.config_model):
+            msg = f"check() needs a {self.config_model.__name__}; call validate_config() first"
+            raise TypeError(msg)
+        try:
+            self.checker(config, ctx)
+        except ConnectionCheckFailed as exc:
+            scrubbed = self._scrub(str(exc), config)
+            if scrubbed == str(exc):
+                raise
+            raise type(exc)(scrubbed) from exc.__cause__
+
+    def describe(self) -> dict[str, Any]:
+        """The `ConnectionType` object of `GET /api/connection_types`."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "logo_url": self.logo_url,
+            "logo_dark_url": None,
+            "use_oauth": self.use_oauth,
+            "configurationForm": {"jsonschema": self.json_schema(), "uischema": {}},
+            "initialConfiguration": self.defaults(),
+            "envConfig": {},
+            "capabilities": self.capabilities.as_dict(),
+        }
+
+    def _scrub(self, message: str, config: C) -> str:
+        for name in self.sensitive_fields():
+            value = getattr(config, name)
+            if isinstance(value, str) and len(value) >= _MIN_SCRUB_LENGTH:
+                message = message.replace(value, "***")
+        return message

@@ -1,0 +1,23 @@
+"""The PostgreSQL connection type: model source, model-sync target, bulk-sync source and destination."""
+
+from syncline.connectors.base import (
+    BULKSYNC_DESTINATION,
+    BULKSYNC_SOURCE,
+    MODELSYNC_SOURCE,
+    MODELSYNC_TARGET,
+    Capabilities,
+    ConnectionType,
+)
+from syncline.connectors.postgres.check import check_postgres
+from syncline.connectors.postgres.config import PostgresConfig
+
+__all__ = ["POSTGRESQL", "PostgresConfig"]
+
+POSTGRESQL = ConnectionType(
+    id="postgresql",
+    name="PostgreSQL",
+    config_model=PostgresConfig,
+    capabilities=Capabilities(source=True, destination=True),
+    operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
+    checker=check_postgres,
+)

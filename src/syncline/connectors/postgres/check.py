@@ -1,0 +1,109 @@
+"""Upstream check of a PostgreSQL connection: connect and run `SELECT 1`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import re
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+
+from syncline.connectors.base import ConnectorContext
+from syncline.connectors.errors import ConnectionCheckFailed
+from syncline.connectors.postgres.config import PostgresConfig
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+SSH_NOT_SUPPORTED = (
+    "SSH tunnels are not supported in this version of syncline yet; set ssh to false and connect to "
+    "PostgreSQL directly, or run the tunnel yourself (e.g. ssh -L) and point hostname and port at it."
+)
+
+# Pattern in the upstream message -> what the user should do about it; the first match wins.
+_HINTS = tuple(
+    (re.compile(pattern, re.IGNORECASE), hint)
+    for pattern, hint in (
+        (r'database ".*" does not exist', "check the database setting"),
+        (r'role ".*" does not exist', "check the username setting"),
+        (r"password authentication failed", "check the username and password settings"),
+        (
+            r"no pg_hba\.conf entry",
+            "ask the database administrator to allow this host and user in pg_hba.conf",
+        ),
+        (r"refused", "check hostname and port, and that the server accepts TCP/IP connections"),
+        (r"timeout expired", "check hostname and port, and that no firewall blocks the connection"),
+        (r"could not translate host name", "check the hostname setting"),
+        (r"does not support SSL", "the server has no SSL; set ssl to false"),
+        (r"certificate|sslkey|sslcert", "check the client_certificate, client_key and ca_cert settings"),
+    )
+)
+
+
+def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:  # noqa: ARG001
+    """Connect to the server and run `SELECT 1`.
+
+    Raises:
+        ConnectionCheckFailed: The server could not be reached, refused the login or the query, or
+            the configuration asks for an SSH tunnel, which this version cannot open.
+    """
+    if config.ssh:
+        raise ConnectionCheckFailed(SSH_NOT_SUPPORTED)
+    where = f"PostgreSQL at {config.hostname}:{config.port}"
+    with _certificate_files(config) as cert_params:
+        try:
+            conn = psycopg.connect(**connect_params(config), **cert_params)
+        except psycopg.Error as exc:
+            raise ConnectionCheckFailed(_explain(f"could not connect to {where}", exc)) from exc
+        try:
+            with conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise ConnectionCheckFailed(_explain(f"connected to {where} but SELECT 1 failed", exc)) from exc
+
+
+def connect_params(config: PostgresConfig) -> dict[str, Any]:
+    """psycopg connection keywords for `config`, without client-certificate files."""
+    return {
+        "host": config.hostname,
+        "port": config.port,
+        "user": config.username,
+        "password": config.password,
+        "dbname": config.database,
+        "sslmode": "require" if config.ssl else "disable",
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "application_name": "syncline",
+    }
+
+
+@contextlib.contextmanager
+def _certificate_files(config: PostgresConfig) -> Iterator[dict[str, str]]:
+    """Write the PEM settings to private files for libpq, which only reads them from disk."""
+    if not config.client_certs:
+        yield {}
+        return
+    pems = {
+        "sslcert": config.client_certificate,
+        "sslkey": config.client_key,
+        "sslrootcert": config.ca_cert,
+    }
+    # mkdtemp makes a 0700 folder; libpq also refuses a key file readable by others, hence 0600.
+    with tempfile.TemporaryDirectory(prefix="syncline-pg-") as folder:
+        params = {}
+        for param, pem in pems.items():
+            if pem:
+                path = pathlib.Path(folder, param + ".pem")
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as file:
+                    file.write(pem)
+                params[param] = str(path)
+        yield params
+
+
+def _explain(what: str, exc: psycopg.Error) -> str:
+    upstream = "; ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+    hint = next((hint for pattern, hint in _HINTS if pattern.search(upstream)), None)
+    return f"{what}: {upstream}" + (f" ({hint})" if hint else "")

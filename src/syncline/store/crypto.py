@@ -1,0 +1,87 @@
+"""Secrets at rest: Fernet (AES-128-CBC + HMAC-SHA256) with one key per deployment.
+
+The key comes from `SYNCLINE_SECRET_KEY`; when unset, one is generated into `<data dir>/secret.key`
+with mode 0600 and reused on every start. Losing that file makes the stored secrets unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from syncline.logs import secrets as log_secrets
+
+KEY_FILE = "secret.key"
+
+
+class SecretKeyError(Exception):
+    """The configured secret key is missing, malformed or does not open the stored secrets."""
+
+
+def load_or_create_key(configured: str | None, data_dir: Path) -> bytes:
+    if configured:
+        key = configured.encode()
+        _check_key(key, source="SYNCLINE_SECRET_KEY")
+        return key
+    path = data_dir / KEY_FILE
+    if path.exists():
+        key = path.read_bytes().strip()
+        _check_key(key, source=str(path))
+        return key
+    key = Fernet.generate_key()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two processes starting together must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_or_create_key(None, data_dir)
+    with os.fdopen(fd, "wb") as file:
+        file.write(key)
+    return key
+
+
+def _check_key(key: bytes, source: str) -> None:
+    try:
+        Fernet(key)
+    except ValueError as exc:
+        raise SecretKeyError(
+            f"the secret key from {source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
+            "generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from exc
+
+
+class SecretBox:
+    """Encrypts and decrypts JSON-able values; every decrypted string is registered for log scrubbing."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def encrypt(self, value: Any) -> str:
+        _register(value)
+        return self._fernet.encrypt(json.dumps(value).encode()).decode()
+
+    def decrypt(self, token: str) -> Any:
+        try:
+            value = json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken as exc:
+            raise SecretKeyError(
+                "stored secrets cannot be decrypted with the current secret key; "
+                "set SYNCLINE_SECRET_KEY to the key they were written with"
+            ) from exc
+        _register(value)
+        return value
+
+
+def _register(value: Any) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _register(item)
+    elif isinstance(value, list):
+        for item in value:
+            _register(item)
+    else:
+        log_secrets.add(value)
