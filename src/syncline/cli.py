@@ -34,15 +34,23 @@ def serve(
     settings = Settings.from_env()
     state, boot = open_service(settings)
     if boot.new_key:
-        console.print(Panel.fit(
-            f"[bold]{boot.new_key}[/bold]\n\nThis is the API key of the bootstrap organization. It is shown "
-            "only now and stored only as a hash.\nSet SYNCLINE_API_KEY to choose your own, or run "
-            "`syncline keys create` to mint another.",
-            title="syncline API key",
-        ))
+        console.print(
+            Panel.fit(
+                f"[bold]{boot.new_key}[/bold]\n\nThis is the API key of the bootstrap organization. "
+                "It is shown only now and stored only as a hash.\n"
+                "Set SYNCLINE_API_KEY to choose your own, or run `syncline keys create` to mint another.",
+                title="syncline API key",
+            )
+        )
     console.print(f"syncline {__version__} listening on http://{host}:{port}  (data: {settings.data_dir})")
-    uvicorn.run(create_app(state), host=host, port=port, log_config=None, access_log=False,
-                log_level=log_level.lower())
+    uvicorn.run(
+        create_app(state),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        log_level=log_level.lower(),
+    )
 
 
 @app.command()

@@ -19,7 +19,9 @@ REDACTED = "[REDACTED]"
 
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key|client_secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"),
+    re.compile(
+        r"(?i)((?:password|passwd|secret|token|api[_-]?key|client_secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"
+    ),
     re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+(?=@)"),
 ]
 

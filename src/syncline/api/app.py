@@ -21,8 +21,15 @@ from syncline.store.idempotency import IdempotencyRecords
 
 log = logging.getLogger("syncline.api")
 
-_STATUS_KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 409: "conflict", 422: "unprocessable_entity"}
+_STATUS_KEYS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "unprocessable_entity",
+}
 
 
 def create_app(state: AppState) -> FastAPI:
@@ -32,8 +39,15 @@ def create_app(state: AppState) -> FastAPI:
         description="Self-hosted data sync that speaks Polytomic's public API (version 2025-09-18).",
     )
     app.state.syncline = state
-    for router in (health.router, identity.router, organizations.router, users.router,
-                   connection_types.router, connections.router, events.router):
+    for router in (
+        health.router,
+        identity.router,
+        organizations.router,
+        users.router,
+        connection_types.router,
+        connections.router,
+        events.router,
+    ):
         app.include_router(router)
 
     app.add_exception_handler(ApiError, _api_error)
@@ -54,10 +68,14 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Unparseable JSON is a 400; well-formed input with invalid values is a 422, as Polytomic answers."""
     assert isinstance(exc, RequestValidationError)
-    errors = describe_errors(exc.errors())
+    raw = exc.errors()
+    errors = describe_errors(raw)
     message = "; ".join(f"{field}: {text}" for field, text in errors)
-    return error_response(400, "bad_request", f"invalid request: {message}", field_errors(errors))
+    if any(error.get("type") == "json_invalid" for error in raw):
+        return error_response(400, "bad_request", f"malformed request: {message}", field_errors(errors))
+    return error_response(422, "invalid_request", f"invalid request: {message}", field_errors(errors))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -67,5 +85,6 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"no such endpoint: {request.method} {request.url.path}"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
-    return error_response(exc.status_code, _STATUS_KEYS.get(exc.status_code, "error"), message,
-                          headers=dict(exc.headers or {}))
+    return error_response(
+        exc.status_code, _STATUS_KEYS.get(exc.status_code, "error"), message, headers=dict(exc.headers or {})
+    )

@@ -31,8 +31,9 @@ class Caller:
 
     def require_partner(self, action: str) -> None:
         if not self.is_partner:
-            raise Forbidden(f"{action} needs a partner key; this is a user key of organization "
-                            f"{self.organization_id}")
+            raise Forbidden(
+                f"{action} needs a partner key; this is a user key of organization {self.organization_id}"
+            )
 
     def target_organization(self, session: Session, organization_id: str | None) -> str:
         """The organization a request acts on: the caller's own, or one a partner manages."""
@@ -61,16 +62,18 @@ def authenticate(session: Session, token: str) -> Caller:
     if key.user_id:
         user = session.get(User, key.user_id)
         email = user.email if user else None
-    return Caller(organization_id=key.organization_id, key_id=key.id, kind=key.kind, user_id=key.user_id,
-                  email=email)
+    return Caller(
+        organization_id=key.organization_id, key_id=key.id, kind=key.kind, user_id=key.user_id, email=email
+    )
 
 
 def managed_organization(session: Session, caller: Caller, organization_id: str) -> Organization | None:
     """The organization if the caller may see it: its own, or (for partners) one it manages."""
     query = select(Organization).where(Organization.id == organization_id)
     if caller.is_partner:
-        query = query.where(or_(Organization.id == caller.organization_id,
-                                Organization.partner_id == caller.organization_id))
+        query = query.where(
+            or_(Organization.id == caller.organization_id, Organization.partner_id == caller.organization_id)
+        )
     else:
         query = query.where(Organization.id == caller.organization_id)
     return session.scalars(query).first()

@@ -38,8 +38,9 @@ def load(connection: Connection, box: SecretBox) -> StoredConfig:
     return StoredConfig(dict(connection.configuration or {}), dict(secrets))
 
 
-def prepare(ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None
-            ) -> dict[str, Any]:
+def prepare(
+    ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None
+) -> dict[str, Any]:
     """The raw configuration to validate: `incoming` with kept secrets and server-filled values restored."""
     raw = dict(incoming)
     previous = stored.merged() if stored else {}

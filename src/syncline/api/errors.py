@@ -1,12 +1,12 @@
 """API errors in Polytomic's body shape: `{"key", "message", "status", "metadata"}`.
 
-    ApiError                 any error answered with a JSON error body
-    ├── BadRequest           400  malformed input: JSON, request fields, query parameters, headers
-    ├── Unauthorized         401  missing or unknown API key
-    ├── Forbidden            403  the key may not do this (e.g. organization admin needs a partner key)
-    ├── NotFound             404  no such resource in the caller's organization
-    ├── Conflict             409  state conflict: in use, duplicate, idempotent request in flight
-    └── Unprocessable        422  well-formed but invalid: connection configuration, failed upstream check
+ApiError                 any error answered with a JSON error body
+├── BadRequest           400  malformed input: JSON, request fields, query parameters, headers
+├── Unauthorized         401  missing or unknown API key
+├── Forbidden            403  the key may not do this (e.g. organization admin needs a partner key)
+├── NotFound             404  no such resource in the caller's organization
+├── Conflict             409  state conflict: in use, duplicate, idempotent request in flight
+└── Unprocessable        422  well-formed but invalid: connection configuration, failed upstream check
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ class ApiError(Exception):
     status = 500
     key = "internal_error"
 
-    def __init__(self, message: str, *, key: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, key: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.key = key or self.key
@@ -68,7 +70,11 @@ class Unprocessable(ApiError):
 
 
 def error_response(
-    status: int, key: str, message: str, metadata: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    key: str,
+    message: str,
+    metadata: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"key": key, "message": message, "status": status, "metadata": metadata or {}}
     return JSONResponse(body, status_code=status, headers=headers)

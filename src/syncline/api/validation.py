@@ -32,13 +32,24 @@ def describe_errors(errors: Sequence[Any]) -> list[tuple[str, str]]:
         field = ".".join(loc[1:]) if where in {"body", "query", "path", "header"} else ".".join(loc)
         kind = error.get("type", "")
         if kind == "json_invalid":
-            described.append(("body", f"is not valid JSON: {error.get('ctx', {}).get('error', 'parse error')}"))
+            described.append(
+                ("body", f"is not valid JSON: {error.get('ctx', {}).get('error', 'parse error')}")
+            )
             continue
         message = _MESSAGES.get(kind)
         if kind == "literal_error":
             message = f"must be one of: {error.get('ctx', {}).get('expected', '')}"
-        elif kind in {"less_than_equal", "greater_than_equal", "greater_than", "less_than",
-                      "string_too_short", "string_too_long", "too_short", "too_long", "value_error"}:
+        elif kind in {
+            "less_than_equal",
+            "greater_than_equal",
+            "greater_than",
+            "less_than",
+            "string_too_short",
+            "string_too_long",
+            "too_short",
+            "too_long",
+            "value_error",
+        }:
             message = error.get("msg", "is invalid").replace("Value error, ", "")
         described.append((field or where or "body", message or error.get("msg", "is invalid")))
     return described

@@ -8,8 +8,9 @@ setting is declared exactly once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import UnionType
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
@@ -57,7 +58,7 @@ class When:
     field: str
     values: tuple[object, ...]
     require: tuple[str, ...] = ()
-    minimum: Mapping[str, int] = field(default_factory=dict)
+    minimum: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def setting(

@@ -16,7 +16,7 @@ class ConnectorError(Exception):
     """Base class of every connector error."""
 
 
-class UnknownConnectionType(ConnectorError):  # noqa: N818
+class UnknownConnectionType(ConnectorError):
     def __init__(self, type_id: str, known: list[str]) -> None:
         self.type_id = type_id
         self.known = known
@@ -31,14 +31,14 @@ class FieldError:
     message: str
 
 
-class ConfigurationInvalid(ConnectorError):  # noqa: N818
+class ConfigurationInvalid(ConnectorError):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
         super().__init__(f"invalid configuration: {detail}")
 
 
-class ConnectionCheckFailed(ConnectorError):  # noqa: N818
+class ConnectionCheckFailed(ConnectorError):
     """The upstream check failed; the message is the upstream's own words plus what to do."""
 
 

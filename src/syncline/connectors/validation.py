@@ -142,8 +142,9 @@ def _coerced(model: type[ConnectionConfig], name: str, data: dict[str, Any]) -> 
     info = model.model_fields[name]
     if name not in data:
         return None if info.is_required() else info.get_default(call_default_factory=True)
+    annotation: Any = info.annotation
     try:
-        return TypeAdapter(info.annotation).validate_python(data[name])
+        return TypeAdapter(annotation).validate_python(data[name])
     except ValidationError:
         return _INVALID
 

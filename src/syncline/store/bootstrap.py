@@ -24,8 +24,9 @@ def bootstrap(session: Session, configured_key: str | None) -> Bootstrap:
 
     Without a configured key, one is generated the first time only; later starts print nothing.
     """
-    org = session.scalars(select(Organization).where(Organization.partner_id.is_(None))
-                          .order_by(Organization.created_at)).first()
+    org = session.scalars(
+        select(Organization).where(Organization.partner_id.is_(None)).order_by(Organization.created_at)
+    ).first()
     if org is None:
         org = Organization(name=BOOTSTRAP_ORGANIZATION_NAME)
         session.add(org)

@@ -50,7 +50,8 @@ def _check_key(key: bytes, source: str) -> None:
     except ValueError as exc:
         raise SecretKeyError(
             f"the secret key from {source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
-            "generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            "generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         ) from exc
 
 

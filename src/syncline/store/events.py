@@ -37,21 +37,37 @@ class UnknownEventType(ValueError):
         super().__init__(f"unknown event type {event_type!r}; known types: {', '.join(EVENT_TYPES)}")
 
 
-def record_event(session: Session, organization_id: str, event_type: str, payload: dict[str, Any],
-                 *, at: datetime | None = None) -> Event:
+def record_event(
+    session: Session,
+    organization_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    at: datetime | None = None,
+) -> Event:
     """Append one event; `organization_id` is added to the payload as Polytomic's payloads carry it."""
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(event_type)
-    event = Event(organization_id=organization_id, type=event_type,
-                  payload={**payload, "organization_id": organization_id}, created_at=at or utcnow())
+    event = Event(
+        organization_id=organization_id,
+        type=event_type,
+        payload={**payload, "organization_id": organization_id},
+        created_at=at or utcnow(),
+    )
     session.add(event)
     session.flush()
     return event
 
 
-def list_events(session: Session, organization_id: str, *, event_types: list[str] | None = None,
-                starting_after: datetime | None = None, ending_before: datetime | None = None,
-                limit: int = 10) -> list[Event]:
+def list_events(
+    session: Session,
+    organization_id: str,
+    *,
+    event_types: list[str] | None = None,
+    starting_after: datetime | None = None,
+    ending_before: datetime | None = None,
+    limit: int = 10,
+) -> list[Event]:
     """Newest first, within the retention window and the given bounds (both exclusive)."""
     floor = utcnow() - RETENTION
     query = select(Event).where(Event.organization_id == organization_id, Event.created_at > floor)

@@ -57,8 +57,17 @@ class IdempotencyRecords:
                         )
             try:
                 with self.store.session() as session:
-                    session.add(IdempotencyRecord(scope=scope, key=key, method=method, path=path[:2048],
-                                                  state="in_flight", expires_at=now + RETENTION, created_at=now))
+                    session.add(
+                        IdempotencyRecord(
+                            scope=scope,
+                            key=key,
+                            method=method,
+                            path=path[:2048],
+                            state="in_flight",
+                            expires_at=now + RETENTION,
+                            created_at=now,
+                        )
+                    )
                 return None
             except IntegrityError:
                 continue  # somebody claimed it between our read and our insert: read again
@@ -76,8 +85,11 @@ class IdempotencyRecords:
 
     def release(self, scope: str, key: str) -> None:
         with self.store.session() as session:
-            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
-                                                            IdempotencyRecord.key == key))
+            session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+                )
+            )
 
     def purge_expired(self) -> None:
         with self.store.session() as session:

@@ -36,11 +36,14 @@ def find_active_key(session: Session, value: str) -> ApiKey | None:
 
 
 def active_user_key(session: Session, user_id: str) -> ApiKey | None:
-    return session.scalars(select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))).first()
+    return session.scalars(
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+    ).first()
 
 
-def issue_key(session: Session, organization_id: str, *, kind: str, user_id: str | None = None,
-              value: str | None = None) -> str:
+def issue_key(
+    session: Session, organization_id: str, *, kind: str, user_id: str | None = None, value: str | None = None
+) -> str:
     """Store a key (a new random one unless `value` is given) and return its plaintext, once."""
     value = value or generate_key()
     session.add(ApiKey(organization_id=organization_id, user_id=user_id, kind=kind, key_hash=hash_key(value)))
@@ -50,5 +53,7 @@ def issue_key(session: Session, organization_id: str, *, kind: str, user_id: str
 
 def revoke_user_keys(session: Session, user_id: str) -> None:
     session.execute(
-        update(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(ApiKey)
+        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )

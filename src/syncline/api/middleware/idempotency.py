@@ -34,7 +34,8 @@ class IdempotencyMiddleware:
             return
         if not KEY_PATTERN.match(key):
             response = error_response(
-                400, "invalid_idempotency_key",
+                400,
+                "invalid_idempotency_key",
                 "Idempotency-Key must be 8 to 255 characters of letters, digits, '_' and '-'",
                 {"header": "Idempotency-Key"},
             )
@@ -42,12 +43,16 @@ class IdempotencyMiddleware:
             return
         caller = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()
         try:
-            stored = await anyio.to_thread.run_sync(self.records.begin, caller, key, scope["method"], scope["path"])
+            stored = await anyio.to_thread.run_sync(
+                self.records.begin, caller, key, scope["method"], scope["path"]
+            )
         except InFlight:
             response = error_response(
-                409, "idempotency_key_in_flight",
+                409,
+                "idempotency_key_in_flight",
                 "a request with this Idempotency-Key is still being processed; retry after it finishes",
-                {"header": "Idempotency-Key"}, headers={"Retry-After": "1"},
+                {"header": "Idempotency-Key"},
+                headers={"Retry-After": "1"},
             )
             await response(scope, receive, send)
             return
@@ -67,8 +72,11 @@ class IdempotencyMiddleware:
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
-                           if k.lower() not in _NOT_STORED]
+                headers = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in _NOT_STORED
+                ]
             elif message["type"] == "http.response.body":
                 body.extend(message.get("body", b""))
 

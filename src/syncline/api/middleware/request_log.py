@@ -36,10 +36,16 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             # The query string is left out on purpose: it is the one place a client might put a secret.
-            log.info("request", extra={
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1), "request_id": request_id,
-            })
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "request_id": request_id,
+                },
+            )
 
 
 class CatchAllMiddleware:
@@ -66,6 +72,7 @@ class CatchAllMiddleware:
             log.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
             if started:
                 raise
-            response = error_response(500, "internal_error",
-                                      "internal server error; the server log has the details")
+            response = error_response(
+                500, "internal_error", "internal server error; the server log has the details"
+            )
             await response(scope, receive, send)

@@ -8,7 +8,7 @@ from syncline.api.errors import error_response
 
 CURRENT_VERSION = "2025-09-18"
 SUPPORTED_VERSIONS = (CURRENT_VERSION,)
-# Older Polytomic versions have different shapes (e.g. bulk sync schedules); syncline serves only the current one.
+# Older Polytomic versions have other shapes (e.g. bulk sync schedules); syncline serves the current one only.
 RETIRED_VERSIONS = ("2024-02-08", "2023-04-25", "2022-12-12", "2021-05-23")
 HEADER = "x-polytomic-version"
 
@@ -31,10 +31,14 @@ class VersionMiddleware:
             await send(message)
 
         if version not in SUPPORTED_VERSIONS:
-            why = "is an older API version syncline does not implement" if version in RETIRED_VERSIONS \
+            why = (
+                "is an older API version syncline does not implement"
+                if version in RETIRED_VERSIONS
                 else "is not a known API version"
+            )
             response = error_response(
-                400, "unsupported_version",
+                400,
+                "unsupported_version",
                 f"X-Polytomic-Version {version!r} {why}; supported: {', '.join(SUPPORTED_VERSIONS)} "
                 "(omit the header to use the current version)",
                 {"header": "X-Polytomic-Version", "supported": list(SUPPORTED_VERSIONS)},

@@ -13,8 +13,9 @@ class ConnectionCreate(RequestModel):
     name: str = Field(min_length=1, max_length=255)
     type: str = Field(min_length=1)
     configuration: dict[str, Any]
-    validate_: bool = Field(False, alias="validate",
-                            description="Connect to the upstream first; nothing is stored if that fails.")
+    validate_: bool = Field(
+        False, alias="validate", description="Connect to the upstream first; nothing is stored if that fails."
+    )
     redirect_url: str | None = None
     healthcheck_interval: str | None = None
     organization_id: str | None = None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syncline.api import connection_config
 from syncline.api.auth import Caller
 from syncline.api.deps import CallerDep, SessionDep, StateDep
-from syncline.api.errors import Conflict, NotFound, Unprocessable, field_errors
+from syncline.api.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessable, field_errors
 from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
+from syncline.api.query import deep_object
 from syncline.api.state import AppState
 from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.errors import (
@@ -39,8 +40,9 @@ def _connection_type(type_id: str) -> ConnectionType[Any]:
     try:
         return get_connection_type(type_id)
     except UnknownConnectionType as exc:
-        raise Unprocessable(f"type: {exc}", key="unknown_connection_type",
-                            metadata=field_errors([("type", str(exc))])) from None
+        raise Unprocessable(
+            f"type: {exc}", key="unknown_connection_type", metadata=field_errors([("type", str(exc))])
+        ) from None
 
 
 def _validated(ctype: ConnectionType[Any], raw: dict[str, Any]) -> ConnectionConfig:
@@ -50,29 +52,39 @@ def _validated(ctype: ConnectionType[Any], raw: dict[str, Any]) -> ConnectionCon
         errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
         raise Unprocessable(
             "invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
-            key="invalid_configuration", metadata=field_errors(errors),
+            key="invalid_configuration",
+            metadata=field_errors(errors),
         ) from None
 
 
-def _prepared(ctype: ConnectionType[Any], incoming: dict[str, Any],
-              stored: connection_config.StoredConfig | None) -> ConnectionConfig:
+def _prepared(
+    ctype: ConnectionType[Any], incoming: dict[str, Any], stored: connection_config.StoredConfig | None
+) -> ConnectionConfig:
     try:
         raw = connection_config.prepare(ctype, incoming, stored)
     except ConfigurationInvalid as exc:
         errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
-        raise Unprocessable("invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
-                            key="invalid_configuration", metadata=field_errors(errors)) from None
+        raise Unprocessable(
+            "invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
+            key="invalid_configuration",
+            metadata=field_errors(errors),
+        ) from None
     return _validated(ctype, raw)
 
 
-def _check(ctype: ConnectionType[Any], config: ConnectionConfig, state: AppState) -> None:
-    """Contact the upstream; a failure becomes a 422 carrying the upstream's message."""
+def _check(
+    ctype: ConnectionType[Any],
+    config: ConnectionConfig,
+    state: AppState,
+    failure: type[ApiError] = Unprocessable,
+) -> None:
+    """Contact the upstream; a failure becomes `failure` (422 by default) carrying the upstream's message."""
     try:
         ctype.check(config, state.connector_context)
     except CheckNotAvailable as exc:
-        raise Unprocessable(str(exc), key="check_not_available", metadata={"type": ctype.id}) from None
+        raise failure(str(exc), key="check_not_available", metadata={"type": ctype.id}) from None
     except ConnectionCheckFailed as exc:
-        raise Unprocessable(str(exc), key="connection_test_failed", metadata={"type": ctype.id}) from None
+        raise failure(str(exc), key="connection_test_failed", metadata={"type": ctype.id}) from None
 
 
 def _load(session: Session, caller: Caller, connection_id: str) -> Connection:
@@ -101,8 +113,13 @@ def connection_out(session: Session, connection: Connection, state: AppState) ->
     return {
         "id": connection.id,
         "name": connection.name,
-        "type": {"id": ctype.id, "name": ctype.name, "logo_url": ctype.logo_url, "logo_dark_url": None,
-                 "operations": list(ctype.operations)},
+        "type": {
+            "id": ctype.id,
+            "name": ctype.name,
+            "logo_url": ctype.logo_url,
+            "logo_dark_url": None,
+            "operations": list(ctype.operations),
+        },
         "configuration": connection_config.redacted(ctype, stored),
         "organization_id": connection.organization_id,
         "parent_connection_id": None,
@@ -122,25 +139,40 @@ def connection_out(session: Session, connection: Connection, state: AppState) ->
 
 
 @router.get("/connections")
-def list_connections(caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
-    connections = session.scalars(select(Connection).where(Connection.organization_id == caller.organization_id)
-                                  .order_by(Connection.created_at, Connection.id))
+def list_connections(
+    request: Request, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """All of the organization's connections; `filters[type]=…` and `filters[status]=…` narrow the list."""
+    filters = deep_object(request.query_params, "filters", allowed=("type", "status"))
+    query = select(Connection).where(Connection.organization_id == caller.organization_id)
+    if "type" in filters:
+        query = query.where(Connection.type == filters["type"])
+    if "status" in filters:
+        query = query.where(Connection.status == filters["status"])
+    connections = session.scalars(query.order_by(Connection.created_at, Connection.id))
     return {"data": [connection_out(session, c, state) for c in connections]}
 
 
 @router.post("/connections")
-def create_connection(body: ConnectionCreate, caller: CallerDep, session: SessionDep, state: StateDep
-                      ) -> dict[str, Any]:
+def create_connection(
+    body: ConnectionCreate, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
     """Validate (and with `validate: true`, test) the configuration; nothing is stored when either fails."""
     organization_id = caller.target_organization(session, body.organization_id)
     ctype = _connection_type(body.type)
     config = _prepared(ctype, body.configuration, None)
     if body.validate_:
         _check(ctype, config, state)
-    connection = Connection(organization_id=organization_id, name=body.name, type=ctype.id,
-                            status=HEALTHY if body.validate_ else UNKNOWN,
-                            healthcheck_interval=body.healthcheck_interval, policies=body.policies or [],
-                            created_by=caller.actor_id, updated_by=caller.actor_id)
+    connection = Connection(
+        organization_id=organization_id,
+        name=body.name,
+        type=ctype.id,
+        status=HEALTHY if body.validate_ else UNKNOWN,
+        healthcheck_interval=body.healthcheck_interval,
+        policies=body.policies or [],
+        created_by=caller.actor_id,
+        updated_by=caller.actor_id,
+    )
     connection_config.save(connection, connection_config.split(ctype, config), state.secret_box)
     session.add(connection)
     session.flush()
@@ -148,19 +180,24 @@ def create_connection(body: ConnectionCreate, caller: CallerDep, session: Sessio
 
 
 @router.get("/connections/{connection_id}")
-def get_connection(connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
+def get_connection(
+    connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
     return {"data": connection_out(session, _load(session, caller, connection_id), state)}
 
 
 @router.put("/connections/{connection_id}")
-def update_connection(connection_id: str, body: ConnectionUpdate, caller: CallerDep, session: SessionDep,
-                      state: StateDep) -> dict[str, Any]:
+def update_connection(
+    connection_id: str, body: ConnectionUpdate, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
     """Replace name and configuration; omitted or redacted secrets keep their stored values."""
     connection = _load(session, caller, connection_id)
     if body.type is not None and body.type != connection.type:
-        raise Unprocessable(f"type: a {connection.type} connection cannot become {body.type}; create a new one",
-                            key="invalid_configuration",
-                            metadata=field_errors([("type", f"must be {connection.type}")]))
+        raise Unprocessable(
+            f"type: a {connection.type} connection cannot become {body.type}; create a new one",
+            key="invalid_configuration",
+            metadata=field_errors([("type", f"must be {connection.type}")]),
+        )
     ctype = get_connection_type(connection.type)
     stored = connection_config.load(connection, state.secret_box)
     config = _prepared(ctype, body.configuration, stored)
@@ -183,21 +220,29 @@ def update_connection(connection_id: str, body: ConnectionUpdate, caller: Caller
 
 
 @router.delete("/connections/{connection_id}", status_code=204)
-def delete_connection(connection_id: str, caller: CallerDep, session: SessionDep,
-                      force: bool = Query(False, description="delete even while models or syncs use it")
-                      ) -> Response:
+def delete_connection(
+    connection_id: str,
+    caller: CallerDep,
+    session: SessionDep,
+    force: bool = Query(False, description="delete even while models or syncs use it"),
+) -> Response:
     connection = _load(session, caller, connection_id)
     users = connection_users(session, connection.id)
     if users and not force:
         described = ", ".join(f"{len(ids)} {kind}(s)" for kind, ids in users.items())
-        raise Conflict(f"connection {connection.id} is used by {described}; remove them first or pass force=true",
-                       key="connection_in_use", metadata={"used_by": users})
+        raise Conflict(
+            f"connection {connection.id} is used by {described}; remove them first or pass force=true",
+            key="connection_in_use",
+            metadata={"used_by": users},
+        )
     session.delete(connection)
     return Response(status_code=204)
 
 
 @router.post("/connections/test", status_code=204)
-def test_connection(body: ConnectionTest, caller: CallerDep, session: SessionDep, state: StateDep) -> Response:
+def test_connection(
+    body: ConnectionTest, caller: CallerDep, session: SessionDep, state: StateDep
+) -> Response:
     """Test a configuration, merged over a stored connection's when `connection_id` is given.
 
     When the merged configuration is exactly the stored one, the outcome is also recorded as the
@@ -206,16 +251,19 @@ def test_connection(body: ConnectionTest, caller: CallerDep, session: SessionDep
     ctype = _connection_type(body.type)
     connection = _load(session, caller, body.connection_id) if body.connection_id else None
     if connection is not None and connection.type != ctype.id:
-        raise Unprocessable(f"type: connection {connection.id} is a {connection.type} connection",
-                            key="invalid_configuration",
-                            metadata=field_errors([("type", f"must be {connection.type}")]))
+        raise Unprocessable(
+            f"type: connection {connection.id} is a {connection.type} connection",
+            key="invalid_configuration",
+            metadata=field_errors([("type", f"must be {connection.type}")]),
+        )
     stored = connection_config.load(connection, state.secret_box) if connection else None
     incoming = {**stored.plain, **body.configuration} if stored else body.configuration
     config = _prepared(ctype, incoming, stored)
     records_status = connection is not None and connection_config.split(ctype, config) == stored
     try:
-        _check(ctype, config, state)
-    except Unprocessable as failure:
+        # Polytomic's SDK declares 400 (not 422) for a failed test of a configuration.
+        _check(ctype, config, state, failure=BadRequest)
+    except BadRequest as failure:
         if records_status and failure.key == "connection_test_failed":
             assert connection is not None
             connection.status, connection.status_error = UNHEALTHY, failure.message

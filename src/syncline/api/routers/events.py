@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from syncline.api.deps import CallerDep, SessionDep
-from syncline.api.errors import BadRequest
+from syncline.api.errors import Unprocessable
 from syncline.store.events import EVENT_TYPES, list_events
 from syncline.store.tables import Event
 
@@ -16,15 +16,22 @@ router = APIRouter(prefix="/api", tags=["events"])
 
 
 def event_out(event: Event) -> dict[str, Any]:
-    return {"id": event.id, "type": event.type, "organization_id": event.organization_id,
-            "created_at": event.created_at.isoformat().replace("+00:00", "Z"), "event": event.payload}
+    return {
+        "id": event.id,
+        "type": event.type,
+        "organization_id": event.organization_id,
+        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "event": event.payload,
+    }
 
 
 @router.get("/events")
 def get_events(
     caller: CallerDep,
     session: SessionDep,
-    event_type: Annotated[list[str] | None, Query(alias="type", description="repeat to ask for several")] = None,
+    event_type: Annotated[
+        list[str] | None, Query(alias="type", description="repeat to ask for several")
+    ] = None,
     starting_after: Annotated[datetime | None, Query()] = None,
     ending_before: Annotated[datetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -33,15 +40,25 @@ def get_events(
     """Newest first. `starting_after`/`ending_before` bound the window (exclusive); 48 h are kept."""
     for one_type in event_type or []:
         if one_type not in EVENT_TYPES:
-            raise BadRequest(f"type: unknown event type {one_type!r}; allowed: {', '.join(EVENT_TYPES)}",
-                             metadata={"errors": [{"field": "type", "message": "unknown event type"}]})
+            raise Unprocessable(
+                f"type: unknown event type {one_type!r}; allowed: {', '.join(EVENT_TYPES)}",
+                metadata={"errors": [{"field": "type", "message": "unknown event type"}]},
+            )
     for name, value in (("starting_after", starting_after), ("ending_before", ending_before)):
         if value is not None and value.tzinfo is None:
-            raise BadRequest(f"{name}: needs a time zone, e.g. 2025-01-31T12:00:00Z",
-                             metadata={"errors": [{"field": name, "message": "needs a time zone"}]})
+            raise Unprocessable(
+                f"{name}: needs a time zone, e.g. 2025-01-31T12:00:00Z",
+                metadata={"errors": [{"field": name, "message": "needs a time zone"}]},
+            )
     org_id = caller.target_organization(session, organization_id)
-    events = list_events(session, org_id, event_types=event_type, starting_after=starting_after,
-                         ending_before=ending_before, limit=limit)
+    events = list_events(
+        session,
+        org_id,
+        event_types=event_type,
+        starting_after=starting_after,
+        ending_before=ending_before,
+        limit=limit,
+    )
     return {"data": [event_out(event) for event in events]}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller, managed_organization
 from syncline.api.deps import CallerDep, SessionDep, StateDep
-from syncline.api.errors import Conflict, NotFound
+from syncline.api.errors import Conflict, Forbidden, NotFound
 from syncline.api.models.organizations import OrganizationIn, OrganizationOut
 from syncline.store.tables import Organization
 
@@ -18,8 +18,9 @@ router = APIRouter(prefix="/api", tags=["organizations"])
 
 
 def organization_out(org: Organization) -> dict[str, Any]:
-    return OrganizationOut(id=org.id, name=org.name, sso_domain=org.sso_domain, sso_org_id=org.sso_org_id,
-                           issuer=org.issuer).model_dump()
+    return OrganizationOut(
+        id=org.id, name=org.name, sso_domain=org.sso_domain, sso_org_id=org.sso_org_id, issuer=org.issuer
+    ).model_dump()
 
 
 def load_organization(session: Session, caller: Caller, organization_id: str) -> Organization:
@@ -37,8 +38,10 @@ def _ensure_unique_name(session: Session, caller: Caller, name: str, exclude_id:
     if exclude_id:
         query = query.where(Organization.id != exclude_id)
     if session.scalars(query).first():
-        raise Conflict(f"an organization named {name!r} already exists in this partner account",
-                       metadata={"field": "name"})
+        raise Conflict(
+            f"an organization named {name!r} already exists in this partner account",
+            metadata={"field": "name"},
+        )
 
 
 @router.get("/organization")
@@ -52,14 +55,20 @@ def list_organizations(caller: CallerDep, session: SessionDep) -> dict[str, Any]
     own = load_organization(session, caller, caller.organization_id)
     managed: list[Organization] = []
     if caller.is_partner:
-        managed = list(session.scalars(select(Organization).where(Organization.partner_id == caller.organization_id)
-                                       .order_by(Organization.created_at, Organization.id)))
+        managed = list(
+            session.scalars(
+                select(Organization)
+                .where(Organization.partner_id == caller.organization_id)
+                .order_by(Organization.created_at, Organization.id)
+            )
+        )
     return {"data": [organization_out(org) for org in [own, *managed]]}
 
 
 @router.post("/organizations")
-def create_organization(body: OrganizationIn, caller: CallerDep, session: SessionDep, state: StateDep
-                        ) -> dict[str, Any]:
+def create_organization(
+    body: OrganizationIn, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
     caller.require_partner("creating an organization")
     _ensure_unique_name(session, caller, body.name)
     org = Organization(partner_id=caller.organization_id)
@@ -75,8 +84,9 @@ def get_organization(organization_id: str, caller: CallerDep, session: SessionDe
 
 
 @router.put("/organizations/{organization_id}")
-def update_organization(organization_id: str, body: OrganizationIn, caller: CallerDep, session: SessionDep,
-                        state: StateDep) -> dict[str, Any]:
+def update_organization(
+    organization_id: str, body: OrganizationIn, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
     org = load_organization(session, caller, organization_id)
     caller.require_partner("updating an organization")
     _ensure_unique_name(session, caller, body.name, exclude_id=org.id)
@@ -90,7 +100,7 @@ def delete_organization(organization_id: str, caller: CallerDep, session: Sessio
     org = load_organization(session, caller, organization_id)
     caller.require_partner("deleting an organization")
     if org.id == caller.organization_id:
-        raise Conflict("a partner cannot delete its own organization", metadata={"id": org.id})
+        raise Forbidden("a partner cannot delete its own organization", metadata={"id": org.id})
     session.delete(org)
     return Response(status_code=204)
 

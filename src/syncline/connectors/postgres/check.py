@@ -80,7 +80,7 @@ def connect_params(config: PostgresConfig) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _certificate_files(config: PostgresConfig) -> Iterator[dict[str, str]]:
+def _certificate_files(config: PostgresConfig) -> Iterator[dict[str, Any]]:
     """Write the PEM settings to private files for libpq, which only reads them from disk."""
     if not config.client_certs:
         yield {}
@@ -92,7 +92,7 @@ def _certificate_files(config: PostgresConfig) -> Iterator[dict[str, str]]:
     }
     # mkdtemp makes a 0700 folder; libpq also refuses a key file readable by others, hence 0600.
     with tempfile.TemporaryDirectory(prefix="syncline-pg-") as folder:
-        params = {}
+        params: dict[str, Any] = {}
         for param, pem in pems.items():
             if pem:
                 path = pathlib.Path(folder, param + ".pem")
