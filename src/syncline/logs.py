@@ -17,12 +17,15 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
+_SECRET_NAME = r"(?:password|passwd|secret|token|api[_-]?key|client_secret)"
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)((?:password|passwd|secret|token|api[_-]?key|client_secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"
-    ),
-    re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+(?=@)"),
+    # A quoted value is masked up to its closing quote, so a passphrase with spaces goes whole.
+    re.compile(rf"(?i)({_SECRET_NAME}[\"']?\s*[:=]\s*\")[^\"]*(?=\")"),
+    re.compile(rf"(?i)({_SECRET_NAME}[\"']?\s*[:=]\s*')[^']*(?=')"),
+    re.compile(rf"(?i)({_SECRET_NAME}[\"']?\s*[:=]\s*)(?![\"'])[^\s\"',&}}]+"),
+    # Greedy up to the last '@' of the authority: a raw '@' inside the password must not leak the rest.
+    re.compile(r"(?i)(://[^:/@\s]+:)[^\s/]*(?=@)"),
 ]
 
 
@@ -53,8 +56,30 @@ class SecretRegistry:
 secrets = SecretRegistry()
 
 
+_SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|authorization|credential)")
+
+
+def scrub_value(value: Any, key: str = "") -> Any:
+    """Scrub a value before it is encoded: whole values under secret-like keys, patterns in strings."""
+    if key and _SECRET_KEY.search(key) and isinstance(value, str | bytes):
+        return REDACTED
+    if isinstance(value, str):
+        return secrets.scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [scrub_value(v) for v in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return secrets.scrub(str(value))
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and any `extra` fields."""
+    """One JSON object per line: time, level, logger, message and any `extra` fields.
+
+    Scrubbing happens on the values, before JSON encoding: a secret containing a quote or a non-ASCII
+    character would otherwise no longer match once escaped.
+    """
 
     _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
@@ -70,7 +95,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return secrets.scrub(json.dumps(entry, default=str))
+        return json.dumps(scrub_value(entry), default=str)
 
 
 def configure_logging(level: str = "INFO") -> None:

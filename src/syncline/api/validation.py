@@ -23,6 +23,18 @@ _MESSAGES = {
 }
 
 
+_BOUNDS = {
+    "less_than_equal": "must be at most {le}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "greater_than": "must be greater than {gt}",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} characters",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} items",
+}
+
+
 def describe_errors(errors: Sequence[Any]) -> list[tuple[str, str]]:
     """(field, message) for each pydantic/FastAPI error; the field omits the `body`/`query` prefix."""
     described = []

@@ -41,7 +41,7 @@ class IdempotencyMiddleware:
             )
             await response(scope, receive, send)
             return
-        caller = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()
+        caller = _caller_scope(_header(scope, b"authorization"))
         try:
             stored = await anyio.to_thread.run_sync(
                 self.records.begin, caller, key, scope["method"], scope["path"]
@@ -102,6 +102,13 @@ async def _send(response: StoredResponse, send: Send, *, replayed: bool) -> None
         headers.append((REPLAY_HEADER.encode(), b"true"))
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _caller_scope(authorization: str | None) -> str:
+    """Keys are scoped to the API key: `Bearer k` and `bearer  k` are the same caller."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    credential = f"{scheme.lower()} {token.strip()}" if token else scheme
+    return hashlib.sha256(credential.encode()).hexdigest()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -9,7 +9,7 @@ from syncline.api.deps import SessionDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 def healthz(session: SessionDep) -> dict[str, str]:
     """Liveness and metadata-store reachability; needs no API key."""
     session.execute(text("SELECT 1"))
