@@ -48,9 +48,17 @@ class EmulatorConfig:
 
     # Knobs that may be changed while running (the admin API); the rest are fixed at start.
     RUNTIME: tuple[str, ...] = (
-        "daily_api_limit", "token_ttl_seconds", "rotate_refresh_tokens", "query_page_size",
-        "max_concurrent_long_requests", "duplicate_rule_email", "latency_ms", "error_rate", "reset_rate",
-        "lock_contention", "fault_seed",
+        "daily_api_limit",
+        "token_ttl_seconds",
+        "rotate_refresh_tokens",
+        "query_page_size",
+        "max_concurrent_long_requests",
+        "duplicate_rule_email",
+        "latency_ms",
+        "error_rate",
+        "reset_rate",
+        "lock_contention",
+        "fault_seed",
     )
 
     def public(self) -> dict[str, Any]:
@@ -64,7 +72,8 @@ class EmulatorConfig:
         types = {f.name: f.type for f in fields(self)}
         for key, value in changes.items():
             if key not in self.RUNTIME:
-                raise ValueError(f"{key!r} cannot be changed at run time; changeable: {', '.join(self.RUNTIME)}")
+                changeable = ", ".join(self.RUNTIME)
+                raise ValueError(f"{key!r} cannot be changed at run time; changeable: {changeable}")
             current = getattr(self, key)
             if isinstance(current, bool):
                 if not isinstance(value, bool):

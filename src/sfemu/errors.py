@@ -50,5 +50,6 @@ class OAuthError(Exception):
         self.description = description
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.error, "error_description": self.description},
-                            status_code=self.status)
+        return JSONResponse(
+            {"error": self.error, "error_description": self.description}, status_code=self.status
+        )

@@ -16,9 +16,12 @@ from sfemu.errors import SalesforceError
 
 
 def lock_error(record_id: str | None = None) -> SalesforceError:
-    return SalesforceError(400, "UNABLE_TO_LOCK_ROW",
-                           "unable to obtain exclusive access to this record or 1 records: "
-                           f"{record_id or ''}".rstrip(": "), [])
+    return SalesforceError(
+        400,
+        "UNABLE_TO_LOCK_ROW",
+        f"unable to obtain exclusive access to this record or 1 records: {record_id or ''}".rstrip(": "),
+        [],
+    )
 
 
 class ParentLocks:
@@ -49,7 +52,3 @@ class ParentLocks:
         with self._lock:
             for parent in [p for p, o in self._held.items() if o == owner]:
                 del self._held[parent]
-
-
-def parent_ids(record: dict[str, object], reference_fields: Iterable[str]) -> list[str]:
-    return [str(record[name]) for name in reference_fields if isinstance(record.get(name), str) and record[name]]

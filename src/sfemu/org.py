@@ -23,16 +23,17 @@ class Org:
         self.db = Database(config.data_dir / "org.db")
         self.clock = Clock()
         self.stats = Stats()
-        self.records = RecordStore(self.db, self.schema, self.clock,
-                                   duplicate_rule=lambda: self.config.duplicate_rule_email)
+        self.records = RecordStore(
+            self.db, self.schema, self.clock, duplicate_rule=lambda: self.config.duplicate_rule_email
+        )
         self.org_id = ORG_ID
         self.locks = ParentLocks(config.fault_seed)
         with self.db.transaction() as conn:
             create_tables(conn, self.schema)
-            self._restore_clock(conn)
+            self._restore_clock()
         self.user_id = self._bootstrap()
 
-    def _restore_clock(self, conn: object) -> None:
+    def _restore_clock(self) -> None:
         latest = None
         for obj in self.schema.objects.values():
             row = self.db.conn.execute(f"SELECT MAX(SystemModstamp) FROM {quote(table_name(obj))}").fetchone()
@@ -54,8 +55,9 @@ class Org:
             conn.execute("INSERT INTO _counters VALUES ('005', 1) ON CONFLICT(name) DO NOTHING")
             stamp = self.clock.stamp()
             conn.execute(
-                'INSERT INTO "User" (Id, IsDeleted, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, '
-                "SystemModstamp, Username, LastName, FirstName, Email, Alias, IsActive, TimeZoneSidKey) "
+                'INSERT INTO "User" (Id, IsDeleted, CreatedDate, CreatedById, LastModifiedDate, '
+                "LastModifiedById, SystemModstamp, Username, LastName, FirstName, Email, Alias, IsActive, "
+                "TimeZoneSidKey) "
                 "VALUES (?, 0, ?, ?, ?, ?, ?, ?, 'Admin', 'Sfemu', ?, 'sadmin', 1, 'America/Los_Angeles')",
                 (user_id, stamp, user_id, stamp, user_id, stamp, self.config.username, self.config.username),
             )
@@ -68,8 +70,11 @@ class Org:
             )
             currency = self.schema.get("CurrencyType")
             if currency is not None and self.config.multicurrency:
-                self.records.create(currency, {"IsoCode": "USD", "ConversionRate": 1.0, "IsCorporate": True,
-                                               "DecimalPlaces": 2}, user_id=user_id)
+                self.records.create(
+                    currency,
+                    {"IsoCode": "USD", "ConversionRate": 1.0, "IsCorporate": True, "DecimalPlaces": 2},
+                    user_id=user_id,
+                )
         return user_id
 
     def close(self) -> None:

@@ -62,13 +62,17 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"api_calls": self.api_usage, "total_requests": sum(self.by_kind.values()),
-                    "by_kind": dict(self.by_kind), "by_endpoint": dict(self.by_endpoint),
-                    "faults": dict(self.faults)}
+            return {
+                "api_calls": self.api_usage,
+                "total_requests": sum(self.by_kind.values()),
+                "by_kind": dict(self.by_kind),
+                "by_endpoint": dict(self.by_endpoint),
+                "faults": dict(self.faults),
+            }
 
 
 def _template(path: str) -> str:
-    """Collapse ids and versions so stats group by endpoint, e.g. /services/data/vXX.X/sobjects/Account/{id}."""
+    """Collapse ids and versions so stats group by endpoint: /services/data/vXX.X/sobjects/Account/{id}."""
     parts = []
     for part in path.rstrip("/").split("/"):
         if len(part) in (15, 18) and part[:3].isalnum() and any(c.isdigit() for c in part):

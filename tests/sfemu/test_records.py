@@ -42,8 +42,15 @@ def error_of(call: object) -> SalesforceError:
     return raised.value
 
 
-@pytest.mark.parametrize(("id15", "suffix"), [("001D000000IRFma", "IAH"), ("001D000000Iomaz", "IAB"),
-                                               ("0014W000027f6V3", "QAI"), ("005R0000000Giwj", "IAC")])
+@pytest.mark.parametrize(
+    ("id15", "suffix"),
+    [
+        ("001D000000IRFma", "IAH"),
+        ("001D000000Iomaz", "IAB"),
+        ("0014W000027f6V3", "QAI"),
+        ("005R0000000Giwj", "IAC"),
+    ],
+)
 def test_id_checksums_match_salesforce(id15: str, suffix: str) -> None:
     assert ids.checksum(id15) == suffix
     assert ids.normalize(id15) == id15 + suffix
@@ -54,7 +61,8 @@ def test_id_checksums_match_salesforce(id15: str, suffix: str) -> None:
 def test_create_fills_system_fields_and_owner(org: Org) -> None:
     account = create(org, "Account", Name="Acme")
     stored = row(org, "Account", account)
-    assert account.startswith("001") and len(account) == 18
+    assert account.startswith("001")
+    assert len(account) == 18
     assert stored["CreatedById"] == stored["LastModifiedById"] == stored["OwnerId"] == org.user_id
     assert stored["CreatedDate"] == stored["SystemModstamp"]
     assert stored["IsDeleted"] == 0
@@ -82,26 +90,64 @@ def test_fifteen_character_ids_are_accepted_everywhere(org: Org) -> None:
     ("name", "values", "code", "field"),
     [
         pytest.param("Account", {"Nmae": "x"}, "INVALID_FIELD", "Nmae", id="unknown-field"),
-        pytest.param("Account", {"Industry": "Tech"}, "REQUIRED_FIELD_MISSING", "Name", id="required-missing"),
+        pytest.param(
+            "Account", {"Industry": "Tech"}, "REQUIRED_FIELD_MISSING", "Name", id="required-missing"
+        ),
         pytest.param("Account", {"Name": "x" * 256}, "STRING_TOO_LONG", "Name", id="too-long"),
-        pytest.param("Account", {"Name": "A", "Tier__c": "Platinum"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                     "Tier__c", id="restricted-picklist"),
-        pytest.param("Account", {"Name": "A", "CreatedDate": "2024-01-01T00:00:00Z"},
-                     "INVALID_FIELD_FOR_INSERT_UPDATE", "CreatedDate", id="not-createable"),
-        pytest.param("Contact", {"LastName": "A", "Account_Name__c": "x"}, "INVALID_FIELD_FOR_INSERT_UPDATE",
-                     "Account_Name__c", id="formula-not-writable"),
-        pytest.param("Contact", {"LastName": "A", "AccountId": "001000000000000AAA"},
-                     "INVALID_CROSS_REFERENCE_KEY", "AccountId", id="reference-not-found"),
-        pytest.param("Contact", {"LastName": "A", "AccountId": "nope"}, "MALFORMED_ID", "AccountId",
-                     id="malformed-reference"),
-        pytest.param("Contact", {"LastName": "A", "Account": {"External_Id__c": "missing"}}, "INVALID_FIELD",
-                     "AccountId", id="foreign-external-id-not-found"),
-        pytest.param("Account", {"Name": "A", "NumberOfEmployees": "many"}, "INVALID_TYPE_ON_FIELD_IN_RECORD",
-                     "NumberOfEmployees", id="wrong-type"),
+        pytest.param(
+            "Account",
+            {"Name": "A", "Tier__c": "Platinum"},
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            "Tier__c",
+            id="restricted-picklist",
+        ),
+        pytest.param(
+            "Account",
+            {"Name": "A", "CreatedDate": "2024-01-01T00:00:00Z"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "CreatedDate",
+            id="not-createable",
+        ),
+        pytest.param(
+            "Contact",
+            {"LastName": "A", "Account_Name__c": "x"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "Account_Name__c",
+            id="formula-not-writable",
+        ),
+        pytest.param(
+            "Contact",
+            {"LastName": "A", "AccountId": "001000000000000AAA"},
+            "INVALID_CROSS_REFERENCE_KEY",
+            "AccountId",
+            id="reference-not-found",
+        ),
+        pytest.param(
+            "Contact",
+            {"LastName": "A", "AccountId": "nope"},
+            "MALFORMED_ID",
+            "AccountId",
+            id="malformed-reference",
+        ),
+        pytest.param(
+            "Contact",
+            {"LastName": "A", "Account": {"External_Id__c": "missing"}},
+            "INVALID_FIELD",
+            "AccountId",
+            id="foreign-external-id-not-found",
+        ),
+        pytest.param(
+            "Account",
+            {"Name": "A", "NumberOfEmployees": "many"},
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            "NumberOfEmployees",
+            id="wrong-type",
+        ),
     ],
 )
-def test_validation_errors_use_salesforce_codes(org: Org, name: str, values: dict[str, object], code: str,
-                                                field: str) -> None:
+def test_validation_errors_use_salesforce_codes(
+    org: Org, name: str, values: dict[str, object], code: str, field: str
+) -> None:
     error = error_of(lambda: create(org, name, **values))
     assert error.code == code
     assert error.fields == [field]
@@ -149,8 +195,10 @@ def test_delete_goes_to_recycle_bin_and_cascades_to_contacts(org: Org) -> None:
     assert row(org, "Account", account)["IsDeleted"] == 1
     assert row(org, "Account", account)["SystemModstamp"] > before
     assert row(org, "Contact", contact)["IsDeleted"] == 1
-    assert error_of(lambda: org.records.update(obj, account, {"Name": "x"}, user_id=org.user_id)).code \
+    assert (
+        error_of(lambda: org.records.update(obj, account, {"Name": "x"}, user_id=org.user_id)).code
         == "ENTITY_IS_DELETED"
+    )
     org.records.undelete(obj, account, user_id=org.user_id)
     assert row(org, "Account", account)["IsDeleted"] == 0
     org.records.delete(obj, account, user_id=org.user_id)
@@ -170,16 +218,20 @@ def test_converted_lead_cannot_be_updated(org: Org) -> None:
     assert row(org, "Contact", done.contact_id)["AccountId"] == done.account_id
     obj = org.schema.get("Lead")
     assert obj is not None
-    assert error_of(lambda: org.records.update(obj, lead, {"Title": "x"}, user_id=org.user_id)).code \
+    assert (
+        error_of(lambda: org.records.update(obj, lead, {"Title": "x"}, user_id=org.user_id)).code
         == "CANNOT_UPDATE_CONVERTED_LEAD"
+    )
 
 
 def test_duplicate_rule_on_email_when_enabled(org: Org) -> None:
     create(org, "Contact", LastName="A", Email="same@example.com")
     create(org, "Contact", LastName="B", Email="same@example.com")  # rule off by default
     org.config.duplicate_rule_email = True
-    assert error_of(lambda: create(org, "Contact", LastName="C", Email="SAME@example.com")).code \
+    assert (
+        error_of(lambda: create(org, "Contact", LastName="C", Email="SAME@example.com")).code
         == "DUPLICATES_DETECTED"
+    )
 
 
 def test_opportunity_closed_flags_follow_the_stage(org: Org) -> None:

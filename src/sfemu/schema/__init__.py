@@ -25,16 +25,29 @@ def build_schema(*, multicurrency: bool = True, custom_path: Path | None = None)
     schema = Schema()
     for obj in [*standard_objects(), *tooling_objects()]:
         schema.add(obj)
-    text = custom_path.read_text() if custom_path else \
-        (resources.files("sfemu.schema") / "custom.json").read_text()
+    text = (
+        custom_path.read_text()
+        if custom_path
+        else (resources.files("sfemu.schema") / "custom.json").read_text()
+    )
     _apply_custom(schema, json.loads(text))
     if multicurrency:
         for name in CURRENCY_OBJECTS:
             obj = schema.get(name)
             if obj is not None:
-                obj.add(FieldDef("CurrencyIsoCode", "picklist", length=3, picklist=CURRENCY_CODES,
-                                 restricted_picklist=True, nillable=False, defaulted_on_create=True,
-                                 default="USD", label="Currency ISO Code"))
+                obj.add(
+                    FieldDef(
+                        "CurrencyIsoCode",
+                        "picklist",
+                        length=3,
+                        picklist=CURRENCY_CODES,
+                        restricted_picklist=True,
+                        nillable=False,
+                        defaulted_on_create=True,
+                        default="USD",
+                        label="Currency ISO Code",
+                    )
+                )
     return schema
 
 
@@ -43,8 +56,13 @@ def _apply_custom(schema: Schema, spec: dict[str, Any]) -> None:
         name = obj_spec["name"]
         if not name.endswith("__c"):
             raise SchemaFileError(f"custom object {name!r} must end in __c")
-        obj = ObjectDef(name, obj_spec["keyPrefix"], obj_spec.get("label", name),
-                        obj_spec.get("labelPlural", name), custom=True)
+        obj = ObjectDef(
+            name,
+            obj_spec["keyPrefix"],
+            obj_spec.get("label", name),
+            obj_spec.get("labelPlural", name),
+            custom=True,
+        )
         obj.add(*system_fields())
         for field_spec in obj_spec.get("fields", []):
             obj.add(_field(name, field_spec, custom=field_spec["name"] != "Name"))
@@ -63,15 +81,25 @@ def _field(obj_name: str, spec: dict[str, Any], *, custom: bool) -> FieldDef:
         raise SchemaFileError(f"{obj_name}: custom field {name!r} must have a name ending in __c")
     kind = spec.get("type", "string")
     return FieldDef(
-        name, kind, label=spec.get("label", name), length=spec.get("length", 255 if kind == "string" else 0),
+        name,
+        kind,
+        label=spec.get("label", name),
+        length=spec.get("length", 255 if kind == "string" else 0),
         precision=spec.get("precision", 18 if kind in {"double", "currency", "percent"} else 0),
         scale=spec.get("scale", 2 if kind in {"double", "currency", "percent"} else 0),
         nillable=spec.get("nillable", True) if kind != "boolean" else False,
-        defaulted_on_create=kind == "boolean", default=False if kind == "boolean" else spec.get("default"),
-        createable=not spec.get("formula"), updateable=not spec.get("formula"),
-        reference_to=tuple(spec.get("referenceTo", ())), relationship_name=spec.get("relationshipName"),
-        picklist=tuple(spec.get("picklistValues", ())), restricted_picklist=spec.get("restrictedPicklist", False),
-        external_id=spec.get("externalId", False), unique=spec.get("unique", False),
+        defaulted_on_create=kind == "boolean",
+        default=False if kind == "boolean" else spec.get("default"),
+        createable=not spec.get("formula"),
+        updateable=not spec.get("formula"),
+        reference_to=tuple(spec.get("referenceTo", ())),
+        relationship_name=spec.get("relationshipName"),
+        picklist=tuple(spec.get("picklistValues", ())),
+        restricted_picklist=spec.get("restrictedPicklist", False),
+        external_id=spec.get("externalId", False),
+        unique=spec.get("unique", False),
         id_lookup=spec.get("externalId", False) or spec.get("nameField", False),
-        name_field=spec.get("nameField", False), custom=custom, formula=spec.get("formula"),
+        name_field=spec.get("nameField", False),
+        custom=custom,
+        formula=spec.get("formula"),
     )

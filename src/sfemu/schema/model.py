@@ -11,20 +11,59 @@ from typing import Any
 
 # Field types whose values are stored in one column, and the SQLite column type used for each.
 STORAGE_TYPES = {
-    "id": "TEXT", "reference": "TEXT", "string": "TEXT", "textarea": "TEXT", "picklist": "TEXT",
-    "multipicklist": "TEXT", "combobox": "TEXT", "email": "TEXT", "phone": "TEXT", "url": "TEXT",
-    "encryptedstring": "TEXT", "date": "TEXT", "datetime": "TEXT", "time": "TEXT", "boolean": "INTEGER",
-    "int": "INTEGER", "long": "INTEGER", "double": "REAL", "currency": "REAL", "percent": "REAL",
-    "base64": "TEXT", "json": "TEXT",
+    "id": "TEXT",
+    "reference": "TEXT",
+    "string": "TEXT",
+    "textarea": "TEXT",
+    "picklist": "TEXT",
+    "multipicklist": "TEXT",
+    "combobox": "TEXT",
+    "email": "TEXT",
+    "phone": "TEXT",
+    "url": "TEXT",
+    "encryptedstring": "TEXT",
+    "date": "TEXT",
+    "datetime": "TEXT",
+    "time": "TEXT",
+    "boolean": "INTEGER",
+    "int": "INTEGER",
+    "long": "INTEGER",
+    "double": "REAL",
+    "currency": "REAL",
+    "percent": "REAL",
+    "base64": "TEXT",
+    "json": "TEXT",
 }
 SOAP_TYPES = {
-    "id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "int": "xsd:int", "long": "xsd:long",
-    "double": "xsd:double", "currency": "xsd:double", "percent": "xsd:double", "date": "xsd:date",
-    "datetime": "xsd:dateTime", "time": "xsd:time", "base64": "xsd:base64Binary", "address": "urn:address",
-    "location": "urn:location", "anyType": "xsd:anyType",
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "boolean": "xsd:boolean",
+    "int": "xsd:int",
+    "long": "xsd:long",
+    "double": "xsd:double",
+    "currency": "xsd:double",
+    "percent": "xsd:double",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+    "time": "xsd:time",
+    "base64": "xsd:base64Binary",
+    "address": "urn:address",
+    "location": "urn:location",
+    "anyType": "xsd:anyType",
 }
-STRING_TYPES = {"string", "textarea", "picklist", "multipicklist", "combobox", "email", "phone", "url",
-                "encryptedstring", "id", "reference"}
+STRING_TYPES = {
+    "string",
+    "textarea",
+    "picklist",
+    "multipicklist",
+    "combobox",
+    "email",
+    "phone",
+    "url",
+    "encryptedstring",
+    "id",
+    "reference",
+}
 NUMBER_TYPES = {"int", "long", "double", "currency", "percent"}
 
 
@@ -73,7 +112,9 @@ class FieldDef:
 
     @property
     def required_on_create(self) -> bool:
-        return not self.nillable and self.createable and not self.defaulted_on_create and self.type != "boolean"
+        return (
+            not self.nillable and self.createable and not self.defaulted_on_create and self.type != "boolean"
+        )
 
     @property
     def column_type(self) -> str:

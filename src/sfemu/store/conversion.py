@@ -24,15 +24,26 @@ class Conversion:
     opportunity_id: str | None
 
 
-def convert_lead(records: RecordStore, schema: Schema, lead_id: str, *, user_id: str,
-                 converted_status: str = CONVERTED_STATUS, account_id: str | None = None,
-                 contact_id: str | None = None, create_opportunity: bool = True,
-                 opportunity_name: str | None = None) -> Conversion:
+def convert_lead(
+    records: RecordStore,
+    schema: Schema,
+    lead_id: str,
+    *,
+    user_id: str,
+    converted_status: str = CONVERTED_STATUS,
+    account_id: str | None = None,
+    contact_id: str | None = None,
+    create_opportunity: bool = True,
+    opportunity_name: str | None = None,
+) -> Conversion:
     lead_obj, account_obj = schema.get("Lead"), schema.get("Account")
     contact_obj, opportunity_obj = schema.get("Contact"), schema.get("Opportunity")
-    assert lead_obj and account_obj and contact_obj and opportunity_obj
+    assert lead_obj
+    assert account_obj
+    assert contact_obj
+    assert opportunity_obj
     with records.db.transaction() as conn:
-        lead = records._existing(conn, lead_obj, lead_id)  # noqa: SLF001 - same package
+        lead = records._existing(conn, lead_obj, lead_id)
         if lead["IsConverted"]:
             raise SalesforceError(400, "CANNOT_UPDATE_CONVERTED_LEAD", "This lead was already converted.", [])
         if converted_status not in (lead_obj.field("Status").picklist if lead_obj.field("Status") else ()):
@@ -41,22 +52,47 @@ def convert_lead(records: RecordStore, schema: Schema, lead_id: str, *, user_id:
         if account_id is None:
             account_id = records.create(account_obj, {"Name": lead["Company"], **currency}, user_id=user_id)
         if contact_id is None:
-            contact_id = records.create(contact_obj, {
-                "FirstName": lead.get("FirstName"), "LastName": lead["LastName"], "Email": lead.get("Email"),
-                "Title": lead.get("Title"), "Phone": lead.get("Phone"), "AccountId": account_id, **currency,
-            }, user_id=user_id)
+            contact_id = records.create(
+                contact_obj,
+                {
+                    "FirstName": lead.get("FirstName"),
+                    "LastName": lead["LastName"],
+                    "Email": lead.get("Email"),
+                    "Title": lead.get("Title"),
+                    "Phone": lead.get("Phone"),
+                    "AccountId": account_id,
+                    **currency,
+                },
+                user_id=user_id,
+            )
         opportunity_id = None
         if create_opportunity:
-            opportunity_id = records.create(opportunity_obj, {
-                "Name": opportunity_name or f"{lead['Company']}-", "AccountId": account_id,
-                "StageName": "Prospecting", "CloseDate": datetime.now(UTC).date().isoformat(), **currency,
-            }, user_id=user_id)
+            opportunity_id = records.create(
+                opportunity_obj,
+                {
+                    "Name": opportunity_name or f"{lead['Company']}-",
+                    "AccountId": account_id,
+                    "StageName": "Prospecting",
+                    "CloseDate": datetime.now(UTC).date().isoformat(),
+                    **currency,
+                },
+                user_id=user_id,
+            )
         stamp = records.clock.stamp()
         conn.execute(
-            'UPDATE "Lead" SET IsConverted = 1, ConvertedDate = ?, ConvertedAccountId = ?, ConvertedContactId = ?, '
-            "ConvertedOpportunityId = ?, Status = ?, SystemModstamp = ?, LastModifiedDate = ?, "
-            "LastModifiedById = ? WHERE Id = ?",
-            (stamp[:10], account_id, contact_id, opportunity_id, converted_status, stamp, stamp, user_id,
-             lead["Id"]),
+            'UPDATE "Lead" SET IsConverted = 1, ConvertedDate = ?, ConvertedAccountId = ?, '
+            "ConvertedContactId = ?, ConvertedOpportunityId = ?, Status = ?, SystemModstamp = ?, "
+            "LastModifiedDate = ?, LastModifiedById = ? WHERE Id = ?",
+            (
+                stamp[:10],
+                account_id,
+                contact_id,
+                opportunity_id,
+                converted_status,
+                stamp,
+                stamp,
+                user_id,
+                lead["Id"],
+            ),
         )
     return Conversion(lead["Id"], account_id, contact_id, opportunity_id)

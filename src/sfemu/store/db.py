@@ -90,16 +90,23 @@ def create_tables(conn: sqlite3.Connection, schema: Schema) -> None:
                 for f in obj.stored_fields()
             )
             conn.execute(f"CREATE TABLE {quote(name)} ({columns})")
-            conn.execute(f"CREATE INDEX {quote('ix_' + name + '_modstamp')} ON {quote(name)} (SystemModstamp)")
+            conn.execute(
+                f"CREATE INDEX {quote('ix_' + name + '_modstamp')} ON {quote(name)} (SystemModstamp)"
+            )
             for f in obj.stored_fields():
                 if f.external_id or f.type == "reference":
-                    conn.execute(f"CREATE INDEX {quote('ix_' + name + '_' + f.name)} ON {quote(name)} "
-                                 f"({quote(f.name)} COLLATE NOCASE)" if f.external_id else
-                                 f"CREATE INDEX {quote('ix_' + name + '_' + f.name)} ON {quote(name)} "
-                                 f"({quote(f.name)})")
+                    conn.execute(
+                        f"CREATE INDEX {quote('ix_' + name + '_' + f.name)} ON {quote(name)} "
+                        f"({quote(f.name)} COLLATE NOCASE)"
+                        if f.external_id
+                        else f"CREATE INDEX {quote('ix_' + name + '_' + f.name)} ON {quote(name)} "
+                        f"({quote(f.name)})"
+                    )
             continue
         for f in obj.stored_fields():
             if f.name.lower() not in existing:
                 conn.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(f.name)} {f.column_type}")
-    conn.execute("CREATE TABLE IF NOT EXISTS _deleted_log (object TEXT, id TEXT PRIMARY KEY, deleted_date TEXT)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _deleted_log (object TEXT, id TEXT PRIMARY KEY, deleted_date TEXT)"
+    )
     conn.execute("CREATE TABLE IF NOT EXISTS _counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")

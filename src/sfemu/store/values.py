@@ -46,8 +46,12 @@ def parse_datetime(text: str) -> datetime | None:
 
 
 def _bad_type(f: FieldDef, value: Any, expected: str) -> SalesforceError:  # noqa: ARG001
-    return SalesforceError(400, "INVALID_TYPE_ON_FIELD_IN_RECORD",
-                           f"{f.label or f.name}: value not of required type: {value}", [f.name])
+    return SalesforceError(
+        400,
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+        f"{f.label or f.name}: value not of required type: {value}",
+        [f.name],
+    )
 
 
 def coerce(f: FieldDef, value: Any) -> Any:
@@ -58,8 +62,9 @@ def coerce(f: FieldDef, value: Any) -> Any:
     if kind in {"id", "reference"}:
         normalized = ids.normalize(str(value)) if isinstance(value, str) else None
         if normalized is None:
-            raise SalesforceError(400, "MALFORMED_ID",
-                                  f"{f.label or f.name}: id value of incorrect type: {value}", [f.name])
+            raise SalesforceError(
+                400, "MALFORMED_ID", f"{f.label or f.name}: id value of incorrect type: {value}", [f.name]
+            )
         return normalized
     if kind == "boolean":
         if isinstance(value, bool):
@@ -121,4 +126,3 @@ def coerce(f: FieldDef, value: Any) -> Any:
     if kind == "multipicklist":
         return ";".join(part.strip() for part in value.split(";") if part.strip())
     return value
-

@@ -1,0 +1,62 @@
+"""What every REST handler needs: the org, the caller, the API version, the object, the JSON body."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.requests import Request
+
+from sfemu.auth.session import Session, authenticate
+from sfemu.errors import SalesforceError
+from sfemu.org import Org
+from sfemu.schema.model import ObjectDef
+
+_VERSION = re.compile(r"^v(\d{2,3}\.\d)$")
+
+
+def org_of(request: Request) -> Org:
+    return request.app.state.org
+
+
+def version_of(request: Request) -> str:
+    """`62.0` from a `/services/data/v62.0/...` path; any vNN.N is served."""
+    match = _VERSION.match(request.path_params.get("version", ""))
+    if not match:
+        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+    return match.group(1)
+
+
+def caller(request: Request) -> Session:
+    return authenticate(request)
+
+
+def sobject(org: Org, name: str, *, tooling: bool = False) -> ObjectDef:
+    obj = org.schema.get(name, tooling=tooling)
+    if obj is None:
+        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+    return obj
+
+
+async def json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SalesforceError(
+            400,
+            "JSON_PARSER_ERROR",
+            f"Unexpected character at [line:{getattr(exc, 'lineno', 1)}, column:{getattr(exc, 'colno', 1)}]",
+        ) from None
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise SalesforceError(
+            400,
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of object from the given JSON: expected an object",
+        )
+    return body
