@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sfemu import ids
+from sfemu.auth.tokens import TokenStore
 from sfemu.clock import Clock
 from sfemu.config import EmulatorConfig
 from sfemu.locks import ParentLocks
@@ -32,6 +33,7 @@ class Org:
             create_tables(conn, self.schema)
             self._restore_clock()
         self.user_id = self._bootstrap()
+        self.tokens = TokenStore(self.db, config, self.org_id)
 
     def _restore_clock(self) -> None:
         latest = None
