@@ -9,6 +9,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sfemu.admin import routes as admin_routes
 from sfemu.auth.http import routes as auth_routes
+from sfemu.bulk1 import routes as bulk1_routes
+from sfemu.bulk2 import routes as bulk2_routes
 from sfemu.errors import OAuthError, SalesforceError
 from sfemu.middleware import ApiCallMiddleware
 from sfemu.org import Org
@@ -17,7 +19,7 @@ from sfemu.rest.http import routes as rest_routes
 
 def create_app(org: Org) -> Starlette:
     app = Starlette(
-        routes=[*auth_routes(), *rest_routes(), *admin_routes()],
+        routes=[*auth_routes(), *bulk2_routes(), *bulk1_routes(), *rest_routes(), *admin_routes()],
         exception_handlers={
             SalesforceError: _salesforce_error,
             OAuthError: _oauth_error,

@@ -80,4 +80,7 @@ class Org:
         return user_id
 
     def close(self) -> None:
+        jobs = getattr(self, "bulk_jobs", None)  # the Bulk job runner, started on first use
+        if jobs is not None:
+            jobs.close()  # stop its worker threads before the database goes away
         self.db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sfemu.schema.model import SOAP_TYPES, FieldDef, ObjectDef, Schema
+from sfemu.soql import child_relationship_name
 
 
 def object_urls(obj: ObjectDef, version: str, *, tooling: bool = False) -> dict[str, str]:
@@ -146,7 +147,7 @@ def describe(schema: Schema, obj: ObjectDef, version: str) -> dict[str, Any]:
             {
                 "childSObject": child.name,
                 "field": f.name,
-                "relationshipName": _plural_relationship(child),
+                "relationshipName": child_relationship_name(child, f, obj),
                 "cascadeDelete": f.cascade_delete,
                 "restrictedDelete": False,
                 "deprecatedAndHidden": False,
@@ -186,10 +187,3 @@ def describe(schema: Schema, obj: ObjectDef, version: str) -> dict[str, Any]:
         "implementsInterfaces": None,
         "isInterface": False,
     }
-
-
-def _plural_relationship(child: ObjectDef) -> str:
-    """Child relationship names as Salesforce spells them: Contacts, Opportunities, Invoices__r."""
-    if child.custom:
-        return child.name[:-3] + "s__r"
-    return child.label_plural.replace(" ", "") if child.label_plural else child.name + "s"
