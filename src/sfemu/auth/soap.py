@@ -3,7 +3,8 @@
 The request is parsed namespace-aware by local name (clients use `env:`/`n1:` or `soapenv:`/`urn:`
 prefixes). The response keeps `sessionId` and `serverUrl` unprefixed in the default namespace, and
 faults carry `sf:`-prefixed detail elements: simple-salesforce matches both by literal tag name.
-Only `login` is served; any other operation gets an `INVALID_OPERATION` fault.
+Besides `login`, the recycle-bin calls `undelete` and `emptyRecycleBin` are served (`sfemu.soap_data`);
+any other operation gets an `INVALID_OPERATION` fault.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from xml.sax.saxutils import escape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sfemu import ids
+from sfemu import ids, soap_data
 from sfemu.auth.tokens import AccessToken, Grant, tokens_of
 from sfemu.auth.users import User, check_password, find_user
 from sfemu.org import ORG_NAME, Org
@@ -62,12 +63,29 @@ async def soap_login(request: Request) -> Response:
         version = request.path_params["version"]
         if not _VERSION.match(version):
             raise SoapFault("UNSUPPORTED_API_VERSION", f"Invalid Api version specified on URL: {version}")
-        login = parse_login(await request.body())
+        raw = await request.body()
+        data_call = _data_call(raw)
+        if data_call is not None:  # undelete / emptyRecycleBin share the endpoint
+            return soap_data.handle(org, *data_call)
+        login = parse_login(raw)
         user = _authenticate(org, login)
     except SoapFault as fault:
         return fault.response()
     access = tokens_of(org).issue_access_token(Grant(user.id, login.client or "SOAP API", "api web"))
     return Response(render_login(org, user, access, version), media_type=_XML)
+
+
+def _data_call(body: bytes) -> tuple[ElementTree.Element, ElementTree.Element] | None:
+    """(envelope, call) when the body is one of the recycle-bin calls, else None."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return None
+    envelope_body = _child(root, "Body")
+    call = next(iter(envelope_body), None) if envelope_body is not None else None
+    if call is not None and _local(call.tag) in soap_data.CALLS:
+        return root, call
+    return None
 
 
 def parse_login(body: bytes) -> LoginRequest:
@@ -88,7 +106,8 @@ def parse_login(body: bytes) -> LoginRequest:
     if call is None or _local(call.tag) != "login":
         operation = _local(call.tag) if call is not None else "(none)"
         raise SoapFault(
-            "INVALID_OPERATION", f"sfemu serves only the login call of the SOAP API, not {operation}"
+            "INVALID_OPERATION",
+            f"sfemu serves only the login, undelete and emptyRecycleBin calls of the SOAP API, not {operation}",
         )
     return LoginRequest(
         username=_text(call, "username"),

@@ -298,3 +298,33 @@ def test_tooling_api(api: httpx.Client) -> None:
     assert api.get(f"{API}/tooling/sobjects/ApexClass/describe").json()["name"] == "ApexClass"
     # Tooling objects are not data objects: the data API does not know them.
     assert query(api, "SELECT Id FROM ApexClass").json()[0]["errorCode"] == "INVALID_TYPE"
+
+
+def soap_call(api: httpx.Client, call: str, ids: list[str], session: str) -> httpx.Response:
+    id_elements = "".join(f"<urn:ids>{i}</urn:ids>" for i in ids)
+    envelope = (
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:urn="urn:partner.soap.sforce.com"><soapenv:Header><urn:SessionHeader>'
+        f"<urn:sessionId>{session}</urn:sessionId></urn:SessionHeader></soapenv:Header>"
+        f"<soapenv:Body><urn:{call}>{id_elements}</urn:{call}></soapenv:Body></soapenv:Envelope>"
+    )
+    return api.post(
+        "/services/Soap/u/62.0", content=envelope, headers={"Content-Type": "text/xml", "SOAPAction": '""'}
+    )
+
+
+def test_recycle_bin_undelete_and_empty_through_soap(api: httpx.Client) -> None:
+    session = api.headers["Authorization"].removeprefix("Bearer ")
+    record_id = api.post(f"{API}/sobjects/Account", json={"Name": "Binned"}).json()["id"]
+    api.delete(f"{API}/sobjects/Account/{record_id}")
+    undone = soap_call(api, "undelete", [record_id], session)
+    assert "<success>true</success>" in undone.text
+    assert api.get(f"{API}/sobjects/Account/{record_id}").json()["Name"] == "Binned"
+    api.delete(f"{API}/sobjects/Account/{record_id}")
+    emptied = soap_call(api, "emptyRecycleBin", [record_id], session)
+    assert "<success>true</success>" in emptied.text
+    gone = query(api, f"SELECT Id FROM Account WHERE Id = '{record_id}'", all_rows=True).json()
+    assert gone["totalSize"] == 0  # hard-deleted: not even queryAll sees it
+    refused = soap_call(api, "undelete", [record_id], "not-a-session")
+    assert refused.status_code == 500
+    assert "INVALID_SESSION_ID" in refused.text
