@@ -9,8 +9,9 @@ import httpx
 
 def test_filters_in_bracket_notation_narrow_the_connection_list(http: httpx.Client) -> None:
     name = f"filtered-{uuid.uuid4().hex[:8]}"
-    created = http.post("/api/connections", json={"name": name, "type": "duckdb",
-                                                  "configuration": {"path": f"{name}.duckdb"}}).json()["data"]
+    created = http.post(
+        "/api/connections", json={"name": name, "type": "duckdb", "configuration": {"path": f"{name}.duckdb"}}
+    ).json()["data"]
     duckdb_only = http.get("/api/connections", params={"filters[type]": "duckdb"}).json()["data"]
     assert created["id"] in [c["id"] for c in duckdb_only]
     assert {c["type"]["id"] for c in duckdb_only} == {"duckdb"}

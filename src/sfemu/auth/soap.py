@@ -107,7 +107,7 @@ def parse_login(body: bytes) -> LoginRequest:
         operation = _local(call.tag) if call is not None else "(none)"
         raise SoapFault(
             "INVALID_OPERATION",
-            f"sfemu serves only the login, undelete and emptyRecycleBin calls of the SOAP API, not {operation}",
+            f"sfemu serves the login, undelete and emptyRecycleBin SOAP calls only, not {operation}",
         )
     return LoginRequest(
         username=_text(call, "username"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +16,16 @@ from syncline.api.errors import ApiError, error_response, field_errors
 from syncline.api.middleware.idempotency import IdempotencyMiddleware
 from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMiddleware
 from syncline.api.middleware.versioning import VersionMiddleware
-from syncline.api.routers import connection_types, connections, events, health, identity, organizations, users
+from syncline.api.routers import (
+    connection_types,
+    connections,
+    events,
+    health,
+    identity,
+    organizations,
+    queries,
+    users,
+)
 from syncline.api.state import AppState
 from syncline.api.validation import describe_errors
 from syncline.store.idempotency import IdempotencyRecords
@@ -33,7 +44,13 @@ _STATUS_KEYS = {
 
 
 def create_app(state: AppState) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.background.shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="syncline",
         version=__version__,
         description="Self-hosted data sync that speaks Polytomic's public API (version 2025-09-18).",
@@ -47,6 +64,7 @@ def create_app(state: AppState) -> FastAPI:
         connection_types.router,
         connections.router,
         events.router,
+        queries.router,
     ):
         app.include_router(router)
 

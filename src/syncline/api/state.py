@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from syncline.connectors.base import ConnectorContext
+from syncline.runtime.background import Background
 from syncline.settings import Settings
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
@@ -15,6 +16,7 @@ class AppState:
     settings: Settings
     store: Store
     secret_box: SecretBox
+    background: Background = field(default_factory=Background)
 
     @property
     def connector_context(self) -> ConnectorContext:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from syncline.connectors.config import ConnectionConfig, When, defaults, field_flags, secret, setting
 from syncline.connectors.errors import ConnectionCheckFailed
+from syncline.connectors.query import QueryResult
 from syncline.connectors.schema import config_json_schema
 from syncline.connectors.validation import validate_config
 
@@ -97,6 +98,7 @@ class ConnectionType(Generic[C]):
         checker: Connects to the upstream; raises `ConnectionCheckFailed`. Called by `check`.
         use_oauth: Whether connecting goes through an OAuth flow.
         logo_url: Logo shown by UIs, if any.
+        query_runner: Runs an ad-hoc query (SQL, SOQL) for the query runner; None when unsupported.
     """
 
     id: str
@@ -107,6 +109,7 @@ class ConnectionType(Generic[C]):
     checker: Callable[[C, ConnectorContext], None]
     use_oauth: bool = False
     logo_url: str | None = None
+    query_runner: Callable[[C, ConnectorContext, str, int], QueryResult] | None = None
 
     @cached_property
     def _schema(self) -> dict[str, Any]:

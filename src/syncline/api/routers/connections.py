@@ -87,7 +87,7 @@ def _check(
         raise failure(str(exc), key="connection_test_failed", metadata={"type": ctype.id}) from None
 
 
-def _load(session: Session, caller: Caller, connection_id: str) -> Connection:
+def load_connection(session: Session, caller: Caller, connection_id: str) -> Connection:
     connection = session.get(Connection, connection_id)
     if connection is None or connection.organization_id != caller.organization_id:
         raise NotFound.resource("connection", connection_id)
@@ -183,7 +183,7 @@ def create_connection(
 def get_connection(
     connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
-    return {"data": connection_out(session, _load(session, caller, connection_id), state)}
+    return {"data": connection_out(session, load_connection(session, caller, connection_id), state)}
 
 
 @router.put("/connections/{connection_id}")
@@ -191,7 +191,7 @@ def update_connection(
     connection_id: str, body: ConnectionUpdate, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
     """Replace name and configuration; omitted or redacted secrets keep their stored values."""
-    connection = _load(session, caller, connection_id)
+    connection = load_connection(session, caller, connection_id)
     if body.type is not None and body.type != connection.type:
         raise Unprocessable(
             f"type: a {connection.type} connection cannot become {body.type}; create a new one",
@@ -226,7 +226,7 @@ def delete_connection(
     session: SessionDep,
     force: bool = Query(False, description="delete even while models or syncs use it"),
 ) -> Response:
-    connection = _load(session, caller, connection_id)
+    connection = load_connection(session, caller, connection_id)
     users = connection_users(session, connection.id)
     if users and not force:
         described = ", ".join(f"{len(ids)} {kind}(s)" for kind, ids in users.items())
@@ -249,7 +249,7 @@ def test_connection(
     connection's status.
     """
     ctype = _connection_type(body.type)
-    connection = _load(session, caller, body.connection_id) if body.connection_id else None
+    connection = load_connection(session, caller, body.connection_id) if body.connection_id else None
     if connection is not None and connection.type != ctype.id:
         raise Unprocessable(
             f"type: connection {connection.id} is a {connection.type} connection",

@@ -10,6 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.duckdb.check import check_duckdb
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
+from syncline.connectors.duckdb.query import run_duckdb_query
 
 __all__ = ["DUCKDB", "DuckDBConfig", "database_path"]
 
@@ -20,4 +21,5 @@ DUCKDB = ConnectionType(
     capabilities=Capabilities(source=True, destination=True),
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_duckdb,
+    query_runner=run_duckdb_query,
 )

@@ -10,6 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.postgres.check import check_postgres
 from syncline.connectors.postgres.config import PostgresConfig
+from syncline.connectors.postgres.query import run_postgres_query
 
 __all__ = ["POSTGRESQL", "PostgresConfig"]
 
@@ -20,4 +21,5 @@ POSTGRESQL = ConnectionType(
     capabilities=Capabilities(source=True, destination=True),
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_postgres,
+    query_runner=run_postgres_query,
 )

@@ -43,6 +43,25 @@ _HINTS = tuple(
 )
 
 
+@contextlib.contextmanager
+def open_connection(config: PostgresConfig) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the configured server (client certificates written for the duration).
+
+    Raises:
+        ConnectionCheckFailed: SSH tunnels asked for, or the server could not be reached.
+    """
+    if config.ssh:
+        raise ConnectionCheckFailed(SSH_NOT_SUPPORTED)
+    with _certificate_files(config) as cert_params:
+        try:
+            conn = psycopg.connect(**connect_params(config), **cert_params)
+        except psycopg.Error as exc:
+            where = f"PostgreSQL at {config.hostname}:{config.port}"
+            raise ConnectionCheckFailed(_explain(f"could not connect to {where}", exc)) from exc
+        with conn:
+            yield conn
+
+
 def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:  # noqa: ARG001
     """Connect to the server and run `SELECT 1`.
 

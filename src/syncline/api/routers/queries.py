@@ -1,0 +1,136 @@
+"""The query runner: SQL or SOQL against a connection, run in the background, results paged."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from syncline.api import connection_config
+from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
+from syncline.api.routers.connections import load_connection
+from syncline.connectors.errors import ConfigurationInvalid
+from syncline.connectors.registry import get_connection_type
+from syncline.runtime.queries import run_query_job
+from syncline.store.tables import QueryJob
+from syncline.store.types import utcnow
+
+router = APIRouter(prefix="/api", tags=["query runner"])
+
+PAGE_SIZE = 100
+RESULTS_KEPT = timedelta(hours=24)
+
+
+class RunQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str | None = None
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _summary(job: QueryJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "count": job.row_count,
+        "fields": list(job.fields or []),
+        "error": job.error,
+        "expires": _iso(job.expires_at),
+    }
+
+
+@router.post("/connections/{connection_id}/query")
+def run_query(
+    connection_id: str,
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    state: StateDep,
+    body: RunQuery | None = None,
+    query: str | None = Query(None, description="the SQL or SOQL text"),
+) -> dict[str, Any]:
+    """Start a query; the SDK sends it as `?query=` with an empty body, curl users in the body."""
+    del request
+    text = (query or (body.query if body else None) or "").strip()
+    if not text:
+        raise Unprocessable(
+            "query: the query text is required, as ?query= or in the body",
+            metadata=field_errors([("query", "is required")]),
+        )
+    connection = load_connection(session, caller, connection_id)
+    ctype = get_connection_type(connection.type)
+    if ctype.query_runner is None:
+        raise BadRequest(
+            f"{ctype.name} connections do not support the query runner", metadata={"type": ctype.id}
+        )
+    stored = connection_config.load(connection, state.secret_box)
+    try:
+        config = ctype.validate_config(stored.merged())
+    except ConfigurationInvalid as exc:
+        raise Unprocessable(
+            f"the stored configuration of connection {connection.id} is invalid: {exc}"
+        ) from None
+    job = QueryJob(
+        organization_id=caller.organization_id,
+        connection_id=connection.id,
+        query=text,
+        status="created",
+        expires_at=utcnow() + RESULTS_KEPT,
+    )
+    session.add(job)
+    session.commit()  # the background job reads the row from its own session
+    state.background.submit(
+        lambda: run_query_job(state.store, job.id, ctype, config, state.connector_context, text), name="query"
+    )
+    return {"data": _summary(job)}
+
+
+def _page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        value = -1
+    if value < 0:
+        raise Unprocessable(
+            "page: not a page token of this query; use links.next or links.previous as given",
+            metadata=field_errors([("page", "invalid page token")]),
+        )
+    return value
+
+
+@router.get("/queries/{query_id}")
+def get_query(
+    query_id: str,
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    page: str | None = Query(None, description="token from links.next or links.previous"),
+) -> dict[str, Any]:
+    job = session.get(QueryJob, query_id)
+    if job is None or job.organization_id != caller.organization_id or job.expires_at <= utcnow():
+        raise NotFound.resource("query", query_id)
+    start = _offset(page)
+    data = _summary(job)
+    links: dict[str, str | None] = {"next": None, "previous": None}
+    if job.status == "done":
+        rows = json.loads(job.results or b"[]")
+        data["results"] = rows[start : start + PAGE_SIZE]
+        base = str(request.url.remove_query_params("page"))
+        if start + PAGE_SIZE < len(rows):
+            links["next"] = f"{base}?page={_page_token(start + PAGE_SIZE)}"
+        if start > 0:
+            links["previous"] = f"{base}?page={_page_token(max(start - PAGE_SIZE, 0))}"
+    return {"data": data, "links": links}

@@ -1,0 +1,51 @@
+"""query jobs
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-28 03:32:03.000839
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "query_jobs",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("connection_id", sa.String(length=36), nullable=False),
+        sa.Column("query", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
+        sa.Column("truncated", sa.Integer(), nullable=False),
+        sa.Column("results", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["connection_id"], ["connections.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("query_jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_query_jobs_connection_id"), ["connection_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_query_jobs_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_query_jobs_organization_id"), ["organization_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("query_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_query_jobs_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_query_jobs_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_query_jobs_connection_id"))
+
+    op.drop_table("query_jobs")
