@@ -137,3 +137,56 @@ class QueryJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConnectionTokens(Base):
+    """A connection's current OAuth access token and instance URL (one Fernet token), shared by workers."""
+
+    __tablename__ = "connection_tokens"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    tokens: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiCallBucket(Base):
+    """API calls a connection made to its upstream, per minute: the rolling 24 h budget sums these."""
+
+    __tablename__ = "api_call_buckets"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)  # epoch seconds // 60
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConnectionLimits(Base):
+    """The upstream's own account of usage (Salesforce's `Sforce-Limit-Info`), last seen."""
+
+    __tablename__ = "connection_limits"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    used: Mapped[int] = mapped_column(Integer)
+    limit: Mapped[int] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthSession(Base):
+    """A pending interactive authorization: PKCE verifier, where to return, the user code (`code` mode)."""
+
+    __tablename__ = "oauth_sessions"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
+    code_verifier: Mapped[str] = mapped_column(Text)  # Fernet token
+    authorize_url: Mapped[str] = mapped_column(Text)
+    redirect_uri: Mapped[str] = mapped_column(Text)  # our callback, as sent to the authorize endpoint
+    return_url: Mapped[str | None] = mapped_column(Text)  # the client's redirect_url, after completion
+    user_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,132 @@
+"""A connection's API budget and tokens, shared through the metadata store by threads and processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from syncline.connectors.salesforce.client.credentials import StoredTokens
+from syncline.connectors.salesforce.errors import BudgetExhausted
+from syncline.runtime.connection_state import DbCallBudget, DbCredentialStore, calls_last_24_hours
+from syncline.store.crypto import SecretBox
+from syncline.store.db import Store
+from syncline.store.tables import Connection, Organization
+
+KEY = Fernet.generate_key()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'meta.db'}"
+    return request.getfixturevalue("scratch_pg_database").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture
+def connection(store_url: str) -> Iterator[tuple[Store, str]]:
+    store = Store(store_url)
+    store.migrate()
+    box = SecretBox(KEY)
+    with store.session() as session:
+        org = Organization(name="o")
+        session.add(org)
+        session.flush()
+        conn = Connection(
+            organization_id=org.id,
+            name="sf",
+            type="salesforce",
+            configuration={},
+            secrets=box.encrypt({"oauth_refresh_token": "first-refresh"}),
+        )
+        session.add(conn)
+        session.flush()
+        connection_id = conn.id
+    yield store, connection_id
+    store.dispose()
+
+
+def _spend_many(url: str, lock_dir: str, connection_id: str, attempts: int) -> int:
+    store = Store(url)
+    budget = DbCallBudget(store, Path(lock_dir), connection_id, cap=25)
+    granted = 0
+    for _ in range(attempts):
+        try:
+            budget.spend()
+            granted += 1
+        except BudgetExhausted:
+            pass
+    store.dispose()
+    return granted
+
+
+def test_enforced_cap_is_never_exceeded_by_threads_and_processes(
+    connection: tuple[Store, str], store_url: str, tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    lock_dir = str(tmp_path / "locks")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool, ThreadPoolExecutor(2) as threads:
+        in_processes = pool.starmap_async(_spend_many, [(store_url, lock_dir, connection_id, 20)] * 2)
+        in_threads = [threads.submit(_spend_many, store_url, lock_dir, connection_id, 10) for _ in range(2)]
+        granted = sum(in_processes.get(timeout=120)) + sum(f.result() for f in in_threads)
+    assert granted == 25
+    assert calls_last_24_hours(store, connection_id) == 25
+
+
+def test_exhausted_budget_names_cap_usage_and_resume_time(
+    connection: tuple[Store, str], tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    budget = DbCallBudget(store, tmp_path, connection_id, cap=2, clock=lambda: 1_000_000.0)
+    budget.spend(2)
+    with pytest.raises(BudgetExhausted) as exhausted:
+        budget.spend()
+    assert (exhausted.value.cap, exhausted.value.used) == (2, 2)
+    assert exhausted.value.resume_at is not None
+    assert "2 calls/24h" in str(exhausted.value)
+    later = DbCallBudget(store, tmp_path, connection_id, cap=2, clock=lambda: 1_000_000.0 + 86_460)
+    later.spend()  # a day later the window has moved on
+
+
+def test_automatic_cap_follows_the_observed_org_limit(connection: tuple[Store, str], tmp_path: Path) -> None:
+    store, connection_id = connection
+    budget = DbCallBudget(store, tmp_path, connection_id, cap=None)
+    budget.spend()  # nothing observed yet: one call is allowed to learn the limit
+    budget.observe(used=880, limit=1000)  # the org may go up to 90 %: 20 calls of room left
+    budget.spend(19)
+    budget.spend(1)
+    with pytest.raises(BudgetExhausted):
+        budget.spend()
+    budget.observe(used=850, limit=1000)  # others' usage fell out of the window: room again
+    budget.spend(10)
+
+
+def test_tokens_round_trip_and_rotation_updates_the_secret(
+    connection: tuple[Store, str], tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    credentials = DbCredentialStore(store, SecretBox(KEY), tmp_path, connection_id)
+    assert credentials.load().refresh_token == "first-refresh"
+    with credentials.lock():
+        credentials.save(
+            StoredTokens(
+                refresh_token="rotated-" + uuid.uuid4().hex,
+                access_token="access-1",
+                instance_url="https://acme.my.salesforce.com",
+                issued_at=1.0,
+            )
+        )
+    fresh = DbCredentialStore(store, SecretBox(KEY), tmp_path, connection_id).load()
+    assert fresh.refresh_token is not None
+    assert fresh.refresh_token.startswith("rotated-")
+    assert (fresh.access_token, fresh.instance_url) == ("access-1", "https://acme.my.salesforce.com")
+    with store.session() as session:
+        stored = session.get(Connection, connection_id)
+        assert stored is not None
+        assert "rotated-" not in (stored.secrets or "")  # encrypted, not in plaintext
