@@ -18,6 +18,9 @@ class Settings:
     database_url: str
     api_key: str | None
     secret_key: str | None
+    # syncline's own Salesforce connected app, for browser/code connections that bring none.
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -29,6 +32,8 @@ class Settings:
             database_url=database_url,
             api_key=env.get("SYNCLINE_API_KEY") or None,
             secret_key=env.get("SYNCLINE_SECRET_KEY") or None,
+            salesforce_client_id=env.get("SYNCLINE_SALESFORCE_CLIENT_ID") or None,
+            salesforce_client_secret=env.get("SYNCLINE_SALESFORCE_CLIENT_SECRET") or None,
         )
 
     def ensure_data_dir(self) -> None:

@@ -159,7 +159,7 @@ def test_salesforce_connection_lifecycle(sdk: Polytomic) -> None:
     assert created.configuration["client_id"] == REDACTED
     assert created.configuration["client_secret"] == REDACTED
     assert created.configuration["domain"] == "http://127.0.0.1:8443"
-    assert created.status != "healthy"  # no upstream check exists yet: never reported healthy
+    assert created.status == "unknown"  # not validated: nobody has logged in yet
 
     changed = dict(sdk.connections.get(id=created.id).data.configuration)
     changed.update(enforce_api_limits=True, daily_api_calls=5000)
@@ -172,11 +172,12 @@ def test_salesforce_connection_lifecycle(sdk: Polytomic) -> None:
         sdk.connections.get(id=created.id)
 
 
-def test_salesforce_validate_says_upstream_check_is_not_available(sdk: Polytomic) -> None:
+def test_salesforce_validate_reports_an_unreachable_domain(sdk: Polytomic) -> None:
     before = len(sdk.connections.list().data)
-    with pytest.raises(UnprocessableEntityError) as err:
+    with pytest.raises(UnprocessableEntityError) as err:  # nothing listens on the configured port
         sdk.connections.create(name=unique("sf"), type="salesforce", configuration=sf_config(), validate=True)
-    assert "not available" in err.value.body.message
+    assert "Could not reach Salesforce at http://127.0.0.1:8443" in err.value.body.message
+    assert "domain" in err.value.body.message
     assert len(sdk.connections.list().data) == before
 
 

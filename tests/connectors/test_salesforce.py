@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from syncline.connectors import (
-    CheckNotAvailable,
     ConfigurationInvalid,
     ConnectionCheckFailed,
     ConnectorContext,
@@ -138,15 +137,20 @@ def test_enforced_daily_cap_is_accepted() -> None:
     assert SALESFORCE.validate_config(raw).daily_api_calls == 5000
 
 
-def test_check_is_not_available_yet(ctx: ConnectorContext) -> None:
-    config = SALESFORCE.validate_config(SEED_EXAMPLE)
-    with pytest.raises(CheckNotAvailable) as info:
+def test_check_of_an_unauthorized_browser_connection_says_what_to_do(ctx: ConnectorContext) -> None:
+    config = SALESFORCE.validate_config({"domain": "acme", "connect_mode": "browser"})
+    with pytest.raises(ConnectionCheckFailed) as info:
         SALESFORCE.check(config, ctx)
-    assert isinstance(info.value, ConnectionCheckFailed)
-    assert str(info.value) == (
-        "The Salesforce upstream check (OAuth and API access) is not available in this version of "
-        "syncline yet; the configuration was validated but Salesforce was not contacted."
-    )
+    assert "not authorized yet" in str(info.value)
+    assert "auth_url" in str(info.value)
+
+
+def test_check_of_an_unreachable_domain_names_it(ctx: ConnectorContext) -> None:
+    config = SALESFORCE.validate_config({**SEED_EXAMPLE, "domain": "http://127.0.0.1:1"})
+    with pytest.raises(ConnectionCheckFailed) as info:
+        SALESFORCE.check(config, ctx)
+    assert "Could not reach Salesforce at http://127.0.0.1:1" in str(info.value)
+    assert SEED_EXAMPLE["client_secret"] not in str(info.value)
 
 
 @pytest.mark.parametrize(

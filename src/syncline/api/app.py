@@ -22,6 +22,7 @@ from syncline.api.routers import (
     events,
     health,
     identity,
+    oauth,
     organizations,
     queries,
     users,
@@ -65,6 +66,7 @@ def create_app(state: AppState) -> FastAPI:
         connections.router,
         events.router,
         queries.router,
+        oauth.router,
     ):
         app.include_router(router)
 

@@ -80,9 +80,14 @@ class ConnectorContext:
 
     Attributes:
         data_dir: The syncline data directory; relative local paths (DuckDB files) resolve inside it.
+        credentials: The connection's shared token store, for OAuth connectors (a `CredentialStore`);
+            None for a configuration that is not saved yet.
+        budget: The connection's shared API-call budget (a `CallBudget`), None for no cap.
     """
 
     data_dir: pathlib.Path
+    credentials: Any = None
+    budget: Any = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syncline.api import connection_config
+from syncline.api import connection_config, salesforce_connect
 from syncline.api.auth import Caller
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessable, field_errors
@@ -23,6 +23,8 @@ from syncline.connectors.errors import (
     UnknownConnectionType,
 )
 from syncline.connectors.registry import get_connection_type
+from syncline.connectors.salesforce.config import SalesforceConfig
+from syncline.runtime.connection_state import calls_last_24_hours
 from syncline.store.tables import Connection, User
 from syncline.store.usage import connection_users
 
@@ -132,6 +134,17 @@ def connection_out(session: Session, connection: Connection, state: AppState) ->
         "created_by": _actor(session, connection.created_by),
         "updated_at": _iso(connection.updated_at),
         "updated_by": _actor(session, connection.updated_by),
+        **_usage_fields(state, connection),
+    }
+
+
+def _usage_fields(state: AppState, connection: Connection) -> dict[str, Any]:
+    """`api_calls_last_24_hours` and `rate_limit`, for types whose calls syncline meters (Salesforce)."""
+    if connection.type != "salesforce":
+        return {}
+    return {
+        "api_calls_last_24_hours": calls_last_24_hours(state.store, connection.id),
+        "rate_limit": {"currently_limited": False},
     }
 
 
@@ -155,13 +168,21 @@ def list_connections(
 
 @router.post("/connections")
 def create_connection(
-    body: ConnectionCreate, caller: CallerDep, session: SessionDep, state: StateDep
+    body: ConnectionCreate, request: Request, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
-    """Validate (and with `validate: true`, test) the configuration; nothing is stored when either fails."""
+    """Validate (and with `validate: true`, test) the configuration; nothing is stored when either fails.
+
+    Salesforce connections in browser or code mode answer with `auth_url` (and `auth_code`) to finish
+    authorizing; see `api/salesforce_connect.py`.
+    """
     organization_id = caller.target_organization(session, body.organization_id)
     ctype = _connection_type(body.type)
     config = _prepared(ctype, body.configuration, None)
-    if body.validate_:
+    prepared = None
+    if isinstance(config, SalesforceConfig):
+        prepared = salesforce_connect.prepare(config, validate=body.validate_)
+        config = prepared.config
+    elif body.validate_:
         _check(ctype, config, state)
     connection = Connection(
         organization_id=organization_id,
@@ -176,7 +197,14 @@ def create_connection(
     connection_config.save(connection, connection_config.split(ctype, config), state.secret_box)
     session.add(connection)
     session.flush()
-    return {"data": connection_out(session, connection, state)}
+    extras: dict[str, Any] = {}
+    if prepared is not None:
+        if prepared.authorization is None:
+            connection.status = UNKNOWN
+        extras = salesforce_connect.after_save(
+            state, session, connection, prepared, base_url=str(request.base_url), return_url=body.redirect_url
+        )
+    return {"data": {**connection_out(session, connection, state), **extras}}
 
 
 @router.get("/connections/{connection_id}")
@@ -188,7 +216,12 @@ def get_connection(
 
 @router.put("/connections/{connection_id}")
 def update_connection(
-    connection_id: str, body: ConnectionUpdate, caller: CallerDep, session: SessionDep, state: StateDep
+    connection_id: str,
+    body: ConnectionUpdate,
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    state: StateDep,
 ) -> dict[str, Any]:
     """Replace name and configuration; omitted or redacted secrets keep their stored values."""
     connection = load_connection(session, caller, connection_id)
@@ -201,10 +234,14 @@ def update_connection(
     ctype = get_connection_type(connection.type)
     stored = connection_config.load(connection, state.secret_box)
     config = _prepared(ctype, body.configuration, stored)
-    if body.validate_:
+    prepared = None
+    if isinstance(config, SalesforceConfig):
+        prepared = salesforce_connect.prepare(config, validate=bool(body.validate_ and not body.reconnect))
+        config = prepared.config
+    elif body.validate_:
         _check(ctype, config, state)
     new = connection_config.split(ctype, config)
-    if body.validate_:
+    if body.validate_ and (prepared is None or prepared.authorization is not None):
         connection.status, connection.status_error = HEALTHY, None
     elif new != stored:
         connection.status, connection.status_error = UNKNOWN, None
@@ -216,7 +253,33 @@ def update_connection(
     connection.updated_by = caller.actor_id
     connection_config.save(connection, new, state.secret_box)
     session.flush()
-    return {"data": connection_out(session, connection, state)}
+    extras: dict[str, Any] = {}
+    if prepared is not None:
+        extras = salesforce_connect.after_save(
+            state,
+            session,
+            connection,
+            prepared,
+            base_url=str(request.base_url),
+            return_url=body.redirect_url,
+            reconnect=bool(body.reconnect),
+        )
+    return {"data": {**connection_out(session, connection, state), **extras}}
+
+
+@router.get("/connections/{connection_id}/usage")
+def get_usage(connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
+    """API calls syncline made through the connection in the last 24 h (Salesforce; null elsewhere)."""
+    connection = load_connection(session, caller, connection_id)
+    calls = calls_last_24_hours(state.store, connection.id) if connection.type == "salesforce" else None
+    return {
+        "data": {
+            "connectionId": connection.id,
+            "callsLast24h": calls,
+            "reportsSyncStats": False,
+            "bySync": [],
+        }
+    }
 
 
 @router.delete("/connections/{connection_id}", status_code=204)

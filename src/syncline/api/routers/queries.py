@@ -16,6 +16,7 @@ from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_error
 from syncline.api.routers.connections import load_connection
 from syncline.connectors.errors import ConfigurationInvalid
 from syncline.connectors.registry import get_connection_type
+from syncline.runtime.connections import context_for
 from syncline.runtime.queries import run_query_job
 from syncline.store.tables import QueryJob
 from syncline.store.types import utcnow
@@ -86,8 +87,10 @@ def run_query(
     )
     session.add(job)
     session.commit()  # the background job reads the row from its own session
+    ctx = context_for(state.settings, state.store, state.secret_box, connection.id, config)
+    job_id = job.id
     state.background.submit(
-        lambda: run_query_job(state.store, job.id, ctype, config, state.connector_context, text), name="query"
+        lambda: run_query_job(state.store, job_id, ctype, config, ctx, text), name="query"
     )
     return {"data": _summary(job)}
 

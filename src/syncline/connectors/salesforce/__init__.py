@@ -7,7 +7,7 @@ from syncline.connectors.base import (
     Capabilities,
     ConnectionType,
 )
-from syncline.connectors.salesforce.check import check_salesforce
+from syncline.connectors.salesforce.check import check_salesforce, run_soql
 from syncline.connectors.salesforce.config import SalesforceConfig
 
 __all__ = ["SALESFORCE", "SalesforceConfig"]
@@ -21,4 +21,5 @@ SALESFORCE = ConnectionType(
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE],
     checker=check_salesforce,
     use_oauth=True,
+    query_runner=run_soql,
 )

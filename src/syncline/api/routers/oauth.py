@@ -1,0 +1,108 @@
+"""Where Salesforce sends the user back after authorizing (browser and code modes). No API key here:
+the `state` parameter, known only to the session that started the flow, identifies the connection."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from syncline.api import connection_config
+from syncline.api.deps import SessionDep, StateDep
+from syncline.api.errors import BadRequest, NotFound
+from syncline.api.salesforce_connect import CALLBACK_PATH, DEVICE_PATH
+from syncline.connectors.registry import get_connection_type
+from syncline.connectors.salesforce.client import AuthorizationRequest, complete_authorization
+from syncline.connectors.salesforce.errors import SalesforceError
+from syncline.runtime.connection_state import DbCredentialStore
+from syncline.runtime.connections import lock_dir, syncline_app
+from syncline.store.tables import Connection, OAuthSession
+from syncline.store.types import utcnow
+
+router = APIRouter(tags=["oauth"])
+
+_DEVICE_FORM = """<!doctype html><title>Connect Salesforce</title>
+<h1>Connect Salesforce</h1><p>Enter the code syncline gave you.</p>{error}
+<form method="get"><input name="user_code" placeholder="ABCD-EFGH" autofocus>
+<button>Continue</button></form>"""
+
+
+@router.get(DEVICE_PATH, response_class=HTMLResponse)
+def device(session: SessionDep, user_code: str | None = Query(None)) -> Response:
+    """`code` mode: the user enters the code from the create response, then goes on to Salesforce."""
+    if not user_code:
+        return HTMLResponse(_DEVICE_FORM.format(error=""))
+    pending = session.query(OAuthSession).filter(OAuthSession.user_code == user_code.strip().upper()).first()
+    if pending is None or pending.expires_at <= utcnow():
+        return HTMLResponse(
+            _DEVICE_FORM.format(error="<p><b>That code is unknown or has expired.</b></p>"), status_code=404
+        )
+    return RedirectResponse(pending.authorize_url, status_code=302)
+
+
+@router.get(CALLBACK_PATH)
+def callback(
+    session: SessionDep,
+    state: StateDep,
+    code: str | None = Query(None),
+    state_param: str | None = Query(None, alias="state"),
+    error: str | None = Query(None),
+    error_description: str | None = Query(None),
+) -> Response:
+    pending = session.get(OAuthSession, state_param) if state_param else None
+    if pending is None or pending.expires_at <= utcnow():
+        raise NotFound(
+            "this authorization is unknown or has expired; reconnect the connection to start again",
+            key="oauth_state_unknown",
+        )
+    connection = session.get(Connection, pending.connection_id)
+    if connection is None:
+        raise NotFound.resource("connection", pending.connection_id)
+    return_url = pending.return_url
+    session.delete(pending)  # single use, whatever happens next
+    if error or not code:
+        reason = f"Salesforce did not authorize syncline: {error or 'no code'}" + (
+            f" ({error_description})" if error_description else ""
+        )
+        connection.status, connection.status_error = "unhealthy", reason
+        session.commit()
+        return _finish(return_url, connection.id, error=reason)
+    ctype = get_connection_type(connection.type)
+    stored = connection_config.load(connection, state.secret_box)
+    config = ctype.validate_config(stored.merged())
+    request = AuthorizationRequest(
+        url=pending.authorize_url,
+        state=pending.state,
+        code_verifier=state.secret_box.decrypt(pending.code_verifier),
+        redirect_uri=pending.redirect_uri,
+    )
+    try:
+        done = complete_authorization(config, request, code=code, app=syncline_app(state.settings, config))
+    except SalesforceError as exc:
+        connection.status, connection.status_error = "unhealthy", str(exc)
+        session.commit()
+        return _finish(return_url, connection.id, error=str(exc))
+    updated = config.model_copy(
+        update={"username": done.username, "oauth_refresh_token": done.tokens.refresh_token}
+    )
+    connection_config.save(connection, connection_config.split(ctype, updated), state.secret_box)
+    connection.status, connection.status_error = "healthy", None
+    session.commit()
+    DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id).save(
+        done.tokens
+    )
+    return _finish(return_url, connection.id, username=done.username)
+
+
+def _finish(
+    return_url: str | None, connection_id: str, *, error: str | None = None, username: str | None = None
+) -> Response:
+    outcome = {"connection_id": connection_id, "status": "unhealthy" if error else "healthy"}
+    if return_url:
+        separator = "&" if "?" in return_url else "?"
+        extra = {"error": error} if error else {}
+        return RedirectResponse(f"{return_url}{separator}{urlencode({**outcome, **extra})}", status_code=302)
+    if error:
+        raise BadRequest(error, key="authorization_failed", metadata=outcome)
+    return JSONResponse({"data": {**outcome, "username": username}})

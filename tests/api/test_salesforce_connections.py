@@ -1,0 +1,196 @@
+"""Salesforce connections end to end: syncline's API (driven by the SDK) against sfemu over HTTP."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from polytomic import Polytomic
+from polytomic.errors import UnprocessableEntityError
+
+from sfemu.seed import seed
+from tests.support.sfemu import EmulatorServer, running_emulator
+
+APP = {"client_id": "sfemu", "client_secret": "sfemu-secret"}
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    with running_emulator(tmp_path_factory.mktemp("sfemu")) as emulator:
+        seed(emulator.org, "demo")
+        yield emulator
+
+
+def unique(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def stats(org: EmulatorServer) -> dict[str, object]:
+    return httpx.get(f"{org.base_url}/__sfemu/stats").json()
+
+
+def refresh_token(org: EmulatorServer) -> str:
+    """A refresh token the way a user gets one: authorize (sfemu approves), then exchange the code."""
+    redirect = "https://app.example/callback"
+    approved = httpx.get(
+        f"{org.base_url}/services/oauth2/authorize",
+        params={"response_type": "code", "client_id": APP["client_id"], "redirect_uri": redirect},
+    )
+    code = parse_qs(urlsplit(approved.headers["location"]).query)["code"][0]
+    answer = httpx.post(
+        f"{org.base_url}/services/oauth2/token",
+        data={"grant_type": "authorization_code", **APP, "code": code, "redirect_uri": redirect},
+    )
+    return str(answer.json()["refresh_token"])
+
+
+def wait(sdk: Polytomic, query_id: str):
+    for _ in range(300):
+        result = sdk.query_runner.get_query(id=query_id)
+        if result.data.status in {"done", "failed"}:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("query did not finish")
+
+
+def test_client_credentials_connection_is_healthy_with_its_username(
+    sdk: Polytomic, org: EmulatorServer
+) -> None:
+    created = sdk.connections.create(
+        name=unique("sf-cc"),
+        type="salesforce",
+        validate=True,
+        configuration={"domain": org.base_url, "connect_mode": "clientcredentials", **APP},
+    ).data
+    assert created.status == "healthy"
+    assert created.configuration["username"] == "admin@sfemu.local"
+    assert created.configuration["client_secret"] == "********"
+    sdk.connections.test_connection(type="salesforce", configuration={}, connection_id=created.id)
+    assert sdk.connections.get(id=created.id).data.status == "healthy"
+
+
+def test_api_mode_with_a_refresh_token(sdk: Polytomic, org: EmulatorServer) -> None:
+    created = sdk.connections.create(
+        name=unique("sf-api"),
+        type="salesforce",
+        validate=True,
+        configuration={
+            "domain": org.base_url,
+            "connect_mode": "api",
+            **APP,
+            "oauth_refresh_token": refresh_token(org),
+        },
+    ).data
+    assert (created.status, created.configuration["username"]) == ("healthy", "admin@sfemu.local")
+    assert created.configuration["oauth_refresh_token"] == "********"
+
+
+def test_browser_mode_completes_through_the_callback(sdk: Polytomic, org: EmulatorServer, server) -> None:
+    created = sdk.connections.create(
+        name=unique("sf-browser"),
+        type="salesforce",
+        redirect_url="https://app.example/done",
+        configuration={"domain": org.base_url, "connect_mode": "browser", **APP},
+    ).data
+    assert created.status == "awaiting_authorization"
+    assert created.auth_url.startswith(f"{org.base_url}/services/oauth2/authorize?")
+    assert "code_challenge_method=S256" in created.auth_url
+    approved = httpx.get(created.auth_url)  # sfemu approves the default user and redirects back to syncline
+    assert approved.status_code == 302
+    callback = approved.headers["location"]
+    assert callback.startswith(f"{server.base_url}/api/oauth/salesforce/callback?")
+    finished = httpx.get(callback)
+    assert finished.status_code == 302
+    assert finished.headers["location"].startswith("https://app.example/done?")
+    assert f"connection_id={created.id}" in finished.headers["location"]
+    connection = sdk.connections.get(id=created.id).data
+    assert (connection.status, connection.configuration["username"]) == ("healthy", "admin@sfemu.local")
+    assert httpx.get(callback).status_code == 404  # the authorization is single use
+
+
+def test_code_mode_completes_with_the_user_code(sdk: Polytomic, org: EmulatorServer) -> None:
+    created = sdk.connections.create(
+        name=unique("sf-code"),
+        type="salesforce",
+        configuration={"domain": org.base_url, "connect_mode": "code", **APP},
+    ).data
+    assert created.auth_code is not None
+    assert len(created.auth_code) == 9
+    page = httpx.get(created.auth_url)
+    assert "Enter the code" in page.text
+    to_salesforce = httpx.get(created.auth_url, params={"user_code": created.auth_code.lower()})
+    assert to_salesforce.headers["location"].startswith(f"{org.base_url}/services/oauth2/authorize?")
+    back = httpx.get(to_salesforce.headers["location"]).headers["location"]
+    assert httpx.get(back).json()["data"]["status"] == "healthy"
+    assert sdk.connections.get(id=created.id).data.status == "healthy"
+
+
+def test_wrong_secret_is_a_clear_error_and_nothing_is_stored(sdk: Polytomic, org: EmulatorServer) -> None:
+    before = len(sdk.connections.list().data)
+    with pytest.raises(UnprocessableEntityError) as err:
+        sdk.connections.create(
+            name=unique("sf-bad"),
+            type="salesforce",
+            validate=True,
+            configuration={
+                "domain": org.base_url,
+                "connect_mode": "clientcredentials",
+                "client_id": "sfemu",
+                "client_secret": "wrong-secret-123",
+            },
+        )
+    assert "client" in err.value.body.message.lower()
+    assert "wrong-secret-123" not in err.value.body.message
+    assert len(sdk.connections.list().data) == before
+
+
+def test_soql_through_the_query_runner(sdk: Polytomic, org: EmulatorServer) -> None:
+    connection = sdk.connections.create(
+        name=unique("sf-q"),
+        type="salesforce",
+        validate=True,
+        configuration={"domain": org.base_url, "connect_mode": "clientcredentials", **APP},
+    ).data
+    started = sdk.query_runner.run_query(
+        connection_id=connection.id, query="SELECT Name, Account.Name FROM Contact ORDER BY Name LIMIT 2"
+    )
+    done = wait(sdk, started.data.id)
+    assert done.data.status == "done"
+    assert done.data.fields == ["Name", "Account.Name"]
+    assert done.data.count == 2
+    bad = wait(
+        sdk, sdk.query_runner.run_query(connection_id=connection.id, query="SELECT Id FORM Account").data.id
+    )
+    assert bad.data.status == "failed"
+    assert "unexpected token: 'FORM'" in bad.data.error
+
+
+def test_enforced_budget_is_never_exceeded(sdk: Polytomic, org: EmulatorServer) -> None:
+    connection = sdk.connections.create(
+        name=unique("sf-cap"),
+        type="salesforce",
+        configuration={
+            "domain": org.base_url,
+            "connect_mode": "clientcredentials",
+            **APP,
+            "enforce_api_limits": True,
+            "daily_api_calls": 3,
+        },
+    ).data
+    before = int(stats(org)["api_calls"])  # type: ignore[arg-type]
+    outcomes = []
+    for _ in range(5):
+        started = sdk.query_runner.run_query(
+            connection_id=connection.id, query="SELECT Id FROM Account LIMIT 1"
+        )
+        outcomes.append(wait(sdk, started.data.id).data)
+    assert [o.status for o in outcomes] == ["done", "done", "done", "failed", "failed"]
+    assert "budget of 3 calls/24h" in outcomes[3].error
+    assert int(stats(org)["api_calls"]) - before == 3  # type: ignore[arg-type]
+    usage = sdk.connections.get_usage(id=connection.id).data
+    assert usage.calls_last24h == 3
+    assert sdk.connections.get(id=connection.id).data.api_calls_last24hours == 3
