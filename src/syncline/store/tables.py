@@ -190,3 +190,43 @@ class OAuthSession(Base):
     user_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class SchemaCache(Base):
+    """A connection's discovered schemas (objects and fields) and the state of their refresh."""
+
+    __tablename__ = "schema_caches"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # refreshing | fresh | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    schemas: Mapped[list[Any]] = mapped_column(default=list)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ProxySettings(Base):
+    """Whether a connection may be used through the Connection Proxy API (off unless enabled)."""
+
+    __tablename__ = "proxy_settings"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProxyCall(Base):
+    """One call made through the Connection Proxy: for its rate limit and its 24 h statistics."""
+
+    __tablename__ = "proxy_calls"
+    __table_args__ = (Index("ix_proxy_calls_connection_at", "connection_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    organization_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
