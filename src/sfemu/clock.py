@@ -7,9 +7,11 @@ Two writes in the same millisecond still get distinct SystemModstamps, so a curs
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 _MS = timedelta(milliseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def format_storage(moment: datetime) -> str:
@@ -21,24 +23,41 @@ def parse_storage(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self._last = datetime.min.replace(tzinfo=UTC)
-        self._lock = threading.Lock()
+def _millis(moment: datetime) -> int:
+    """Whole milliseconds since the epoch (exact integer arithmetic, no float rounding)."""
+    return (moment - _EPOCH) // _MS
 
-    def now(self) -> datetime:
+
+class Clock:
+    """Hands out strictly increasing millisecond instants; kept as an integer, formatted per second."""
+
+    def __init__(self) -> None:
+        self._last = _millis(datetime.min.replace(tzinfo=UTC))
+        self._lock = threading.Lock()
+        # The formatted `YYYY-MM-DDTHH:MM:SS.` of the last second stamped: only the millis change within it.
+        self._second: tuple[int, str] = (-1, "")
+
+    def _tick(self) -> int:
         with self._lock:
-            current = datetime.now(UTC)
-            current = current.replace(microsecond=current.microsecond // 1000 * 1000)
+            current = time.time_ns() // 1_000_000
             if current <= self._last:
-                current = self._last + _MS
+                current = self._last + 1
             self._last = current
             return current
 
+    def now(self) -> datetime:
+        return _EPOCH + timedelta(milliseconds=self._tick())
+
     def stamp(self) -> str:
-        return format_storage(self.now())
+        """`format_storage(self.now())`, without building a datetime for every write."""
+        second, millis = divmod(self._tick(), 1000)
+        cached, prefix = self._second
+        if cached != second:
+            prefix = (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.")
+            self._second = (second, prefix)
+        return f"{prefix}{millis:03d}Z"
 
     def advance_past(self, stored: str) -> None:
         """After a restart, never hand out a stamp at or before one already stored."""
         with self._lock:
-            self._last = max(self._last, parse_storage(stored))
+            self._last = max(self._last, _millis(parse_storage(stored)))

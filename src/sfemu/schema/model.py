@@ -6,8 +6,11 @@ schema file); describe output, storage columns and validation rules all derive f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Field types whose values are stored in one column, and the SQLite column type used for each.
 STORAGE_TYPES = {
@@ -138,12 +141,22 @@ class ObjectDef:
     owned: bool = True
     fields: dict[str, FieldDef] = field(default_factory=dict)  # keyed by lower-case name
     _stored: list[FieldDef] | None = field(default=None, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, *defs: FieldDef) -> ObjectDef:
         for definition in defs:
             self.fields[definition.name.lower()] = definition
         self._stored = None
+        self._derived.clear()
         return self
+
+    def derived(self, key: str, build: Callable[[ObjectDef], T]) -> T:
+        """`build(self)`, computed once per `key` (a write plan, say) until a field is added."""
+        try:
+            value: T = self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build(self)
+        return value
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name.lower())
@@ -172,15 +185,27 @@ class Schema:
 
     objects: dict[str, ObjectDef] = field(default_factory=dict)
     tooling: dict[str, ObjectDef] = field(default_factory=dict)
+    # key prefix → first object with it, and the object count it was built for (rebuilt when that changes)
+    _prefixes: tuple[int, dict[str, ObjectDef]] = field(default=(-1, {}), repr=False, compare=False)
 
     def add(self, obj: ObjectDef) -> None:
         (self.tooling if obj.tooling else self.objects)[obj.name.lower()] = obj
+        self._prefixes = (-1, {})
 
     def get(self, name: str, *, tooling: bool = False) -> ObjectDef | None:
         return (self.tooling if tooling else self.objects).get(name.lower())
 
     def by_prefix(self, key_prefix: str) -> ObjectDef | None:
-        for obj in [*self.objects.values(), *self.tooling.values()]:
+        count, prefixes = self._prefixes
+        if count != len(self.objects) + len(self.tooling):
+            prefixes = {}
+            for obj in [*self.objects.values(), *self.tooling.values()]:
+                prefixes.setdefault(obj.key_prefix, obj)
+            self._prefixes = (len(self.objects) + len(self.tooling), prefixes)
+        obj = prefixes.get(key_prefix)
+        if obj is not None and obj.key_prefix == key_prefix:
+            return obj
+        for obj in [*self.objects.values(), *self.tooling.values()]:  # unknown prefixes: look again
             if obj.key_prefix == key_prefix:
                 return obj
         return None

@@ -1,16 +1,14 @@
 """The write path every API shares: create, update, upsert, delete, undelete, hard delete, lead conversion.
 
-Validation happens here, once, with Salesforce's error codes; REST, sObject Collections, Bulk 2.0 and
-Bulk 1.0 only translate their wire formats into calls of `RecordStore`. Every call runs inside one
-transaction, so a failed record leaves nothing behind.
+Validation happens here, once (`Validator`, in `validation.py`), with Salesforce's error codes; REST,
+sObject Collections, Bulk 2.0 and Bulk 1.0 only translate their wire formats into calls of `RecordStore`.
+Every call runs inside one transaction, so a failed record leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sfemu import ids
@@ -18,11 +16,10 @@ from sfemu.clock import Clock
 from sfemu.errors import SalesforceError
 from sfemu.schema.model import FieldDef, ObjectDef, Schema
 from sfemu.store.db import Database, quote, table_name
-from sfemu.store.values import coerce
+from sfemu.store.plan import CreateBatch, insert_sql, plan_of
+from sfemu.store.validation import CLOSED_STAGES, Validator, Values, find_by_field
 
-# Values of a record to write: field name -> value, or relationship name -> {external id field: value}.
-Values = Mapping[str, Any]
-CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
+__all__ = ["CLOSED_STAGES", "MultipleMatches", "RecordStore", "UpsertOutcome", "Values"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +35,7 @@ class RecordStore:
         self.clock = clock
         # A callable returning True while the Lead/Contact Email duplicate rule is active.
         self.duplicate_rule = duplicate_rule or (lambda: False)
+        self.validator = Validator(schema, lambda: self.duplicate_rule())
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -52,14 +50,7 @@ class RecordStore:
         return dict(row) if row else None
 
     def find_by_field(self, obj: ObjectDef, f: FieldDef, value: Any) -> list[str]:
-        stored = coerce(f, value)
-        collate = " COLLATE NOCASE" if f.type not in {"id", "reference"} else ""
-        rows = self.db.conn.execute(
-            f"SELECT Id FROM {quote(table_name(obj))} WHERE {quote(f.name)} = ?{collate} AND IsDeleted = 0 "
-            "ORDER BY Id",
-            (stored,),
-        ).fetchall()
-        return [row[0] for row in rows]
+        return find_by_field(self.db.conn, obj, f, value)
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -67,20 +58,33 @@ class RecordStore:
         if not obj.createable:
             raise SalesforceError(400, "INVALID_TYPE", f"entity type {obj.name} does not support create")
         with self.db.transaction() as conn:
-            row = self._prepare(conn, obj, values, creating=True)
+            row = self.validator.prepare(conn, obj, values, creating=True)
             return self._insert(conn, obj, row, user_id)
 
     def create_many(self, obj: ObjectDef, rows: list[Values], *, user_id: str) -> list[str]:
-        """Create many records in one transaction (all or nothing): the seeding and bulk fast path."""
+        """Create many records in one transaction (all or nothing): the seeding fast path.
+
+        Validates each record exactly as `create` does, in order, and raises the first error; but reads
+        once per parent type and unique field for the whole batch, and writes with executemany.
+        """
         if not obj.createable:
             raise SalesforceError(400, "INVALID_TYPE", f"entity type {obj.name} does not support create")
-        created = []
         with self.db.transaction() as conn:
-            for values in rows:
-                created.append(
-                    self._insert(conn, obj, self._prepare(conn, obj, values, creating=True), user_id)
-                )
-        return created
+            return [str(outcome) for outcome in self._create_rows(conn, obj, list(rows), user_id, stop=True)]
+
+    def create_each(self, obj: ObjectDef, rows: list[Values], *, user_id: str) -> list[str | SalesforceError]:
+        """Create each record on its own: the id of each one created, or the error that failed it.
+
+        The same outcome (ids, stamps, errors) as calling `create` for each record in one transaction,
+        each in a savepoint that a failure rolls back; but no savepoints are needed, since a record that
+        fails validation has written nothing. Meant for Bulk inserts, a chunk of records at a time.
+        """
+        rows = list(rows)
+        if not obj.createable:
+            message = f"entity type {obj.name} does not support create"
+            return [SalesforceError(400, "INVALID_TYPE", message) for _ in rows]
+        with self.db.transaction() as conn:
+            return self._create_rows(conn, obj, rows, user_id, stop=False)
 
     def update(self, obj: ObjectDef, record_id: str, values: Values, *, user_id: str) -> None:
         if not obj.updateable:
@@ -91,7 +95,7 @@ class RecordStore:
                 raise SalesforceError(
                     400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", []
                 )
-            row = self._prepare(conn, obj, values, creating=False, current=current)
+            row = self.validator.prepare(conn, obj, values, creating=False, current=current)
             self._write(conn, obj, current["Id"], row, user_id)
 
     def upsert(
@@ -121,7 +125,7 @@ class RecordStore:
             merged = dict(values)
             if f.name != "Id":
                 merged[f.name] = value
-            row = self._prepare(conn, obj, merged, creating=True)
+            row = self.validator.prepare(conn, obj, merged, creating=True)
             return UpsertOutcome(self._insert(conn, obj, row, user_id), created=True)
 
     def delete(self, obj: ObjectDef, record_id: str, *, user_id: str) -> None:
@@ -198,209 +202,59 @@ class RecordStore:
             raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
         return current
 
-    def _prepare(
-        self,
-        conn: sqlite3.Connection,
-        obj: ObjectDef,
-        values: Values,
-        *,
-        creating: bool,
-        current: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Validate and coerce `values` into a storage row: the fields given, plus defaults on create."""
-        row: dict[str, Any] = {}
-        for key, value in values.items():
-            if key == "attributes" or (key == "Id" and not creating):
-                continue
-            f = obj.field(key)
-            if f is None:
-                parent_ref = obj.relationship(key)
-                if parent_ref is not None and isinstance(value, Mapping):
-                    row[parent_ref.name] = self._resolve_foreign_key(parent_ref, value)
-                    continue
-                raise SalesforceError(
-                    400, "INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}", [key]
-                )
-            if not (f.createable if creating else f.updateable):
-                raise SalesforceError(
-                    400,
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Unable to {'create' if creating else 'update'} fields: {f.name}. "
-                    "Please check the security settings of this field and verify that it is "
-                    "read/write for your profile or permission set.",
-                    [f.name],
-                )
-            row[f.name] = self._checked(conn, f, coerce(f, value))
-        if creating:
-            for f in obj.stored_fields():
-                if f.name in row:
-                    continue
-                if f.defaulted_on_create and f.default is not None:
-                    row[f.name] = int(f.default) if f.type == "boolean" else f.default
-            missing = [
-                f.name
-                for f in obj.stored_fields()
-                if f.required_on_create and row.get(f.name) in (None, "") and f.name != "OwnerId"
-            ]
-            if missing:
-                raise SalesforceError(
-                    400,
-                    "REQUIRED_FIELD_MISSING",
-                    f"Required fields are missing: [{', '.join(missing)}]",
-                    missing,
-                )
-        else:
-            blanked = [
-                name
-                for name, value in row.items()
-                if value in (None, "") and not obj.fields[name.lower()].nillable
-            ]
-            if blanked:
-                raise SalesforceError(
-                    400,
-                    "REQUIRED_FIELD_MISSING",
-                    f"Required fields are missing: [{', '.join(blanked)}]",
-                    blanked,
-                )
-        self._derive(obj, row)
-        self._check_duplicates(conn, obj, row, current)
-        return row
-
-    def _checked(self, conn: sqlite3.Connection, f: FieldDef, value: Any) -> Any:
-        if value is None:
-            return None
-        if (
-            isinstance(value, str)
-            and f.length
-            and len(value) > f.length
-            and f.type not in {"id", "reference", "date", "datetime"}
-        ):
-            raise SalesforceError(
-                400,
-                "STRING_TOO_LONG",
-                f"{f.label or f.name}: data value too large: {value[:40]} (max length={f.length})",
-                [f.name],
-            )
-        if f.restricted_picklist and f.picklist:
-            chosen = value.split(";") if f.type == "multipicklist" else [value]
-            allowed = {v.lower(): v for v in f.picklist}
-            if any(v.lower() not in allowed for v in chosen):
-                raise SalesforceError(
-                    400,
-                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                    f"{f.label or f.name}: bad value for restricted picklist field: {value}",
-                    [f.name],
-                )
-            value = ";".join(allowed[v.lower()] for v in chosen)
-        if f.type == "reference":
-            self._check_reference(conn, f, value)
-        return value
-
-    def _check_reference(self, conn: sqlite3.Connection, f: FieldDef, value: str) -> None:
-        target = self.schema.by_prefix(value[:3])
-        if target is None or target.name not in f.reference_to:
-            raise SalesforceError(
-                400,
-                "INVALID_CROSS_REFERENCE_KEY",
-                f"{f.label or f.name}: id value of incorrect type: {value}",
-                [f.name],
-            )
-        row = conn.execute(
-            f"SELECT IsDeleted FROM {quote(table_name(target))} WHERE Id = ?", (value,)
-        ).fetchone()
-        if row is None or row[0]:
-            raise SalesforceError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [f.name])
-
-    def _resolve_foreign_key(self, ref: FieldDef, lookup: Mapping[str, Any]) -> str:
-        """`{"Account": {"External_Id__c": "K1"}}` → the Account's id; Bulk's `Account.External_Id__c` too."""
-        target = self.schema.get(ref.reference_to[0])
-        keys = [k for k in lookup if k != "attributes"]
-        if target is None or len(keys) != 1:
-            raise SalesforceError(
-                400, "INVALID_FIELD", f"Invalid foreign key lookup for {ref.relationship_name}", [ref.name]
-            )
-        f = target.field(keys[0])
-        if f is None or not (f.external_id or f.id_lookup):
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Field name provided, {keys[0]} is not an External ID or indexed field for {target.name}",
-                [ref.name],
-            )
-        value = lookup[keys[0]]
-        matches = self.find_by_field(target, f, value)
-        if not matches:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Foreign key external ID: {value} not found for field {f.name} in entity {target.name}",
-                [ref.name],
-            )
-        if len(matches) > 1:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Foreign key external ID: {value} matches multiple records for field {f.name} in "
-                f"entity {target.name}",
-                [ref.name],
-            )
-        return matches[0]
-
-    def _derive(self, obj: ObjectDef, row: dict[str, Any]) -> None:
-        """Fields Salesforce computes on save from other fields of the same record."""
-        if obj.name == "Opportunity" and "StageName" in row:
-            won = CLOSED_STAGES.get(row["StageName"])
-            row["IsClosed"] = int(won is not None)
-            row["IsWon"] = int(bool(won))
-        if obj.name == "Task" and "Status" in row:
-            row["IsClosed"] = int(row["Status"] == "Completed")
-
-    def _check_duplicates(
-        self, conn: sqlite3.Connection, obj: ObjectDef, row: dict[str, Any], current: dict[str, Any] | None
-    ) -> None:
-        own_id = current["Id"] if current else None
-        table = quote(table_name(obj))
-        for name, value in row.items():
-            f = obj.fields[name.lower()]
-            if not f.unique or value in (None, ""):
-                continue
-            clash = conn.execute(
-                f"SELECT Id FROM {table} WHERE {quote(f.name)} = ? COLLATE NOCASE AND Id IS NOT ? "
-                "AND IsDeleted = 0 LIMIT 1",
-                (value, own_id),
-            ).fetchone()
-            if clash:
-                raise SalesforceError(
-                    400,
-                    "DUPLICATE_VALUE",
-                    f"duplicate value found: {f.name} duplicates value on record with id: {clash[0]}",
-                    [f.name],
-                )
-        if obj.name in {"Lead", "Contact"} and row.get("Email") and self.duplicate_rule():
-            clash = conn.execute(
-                f"SELECT Id FROM {table} WHERE Email = ? COLLATE NOCASE AND Id IS NOT ? "
-                "AND IsDeleted = 0 LIMIT 1",
-                (row["Email"], own_id),
-            ).fetchone()
-            if clash:
-                raise SalesforceError(
-                    400,
-                    "DUPLICATES_DETECTED",
-                    f"You're creating a duplicate record. We recommend you use an existing record "
-                    f"instead. (duplicate of {clash[0]})",
-                    [],
-                )
-
     def _next_id(self, conn: sqlite3.Connection, obj: ObjectDef) -> str:
-        counter = conn.execute(
-            "INSERT INTO _counters VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET "
-            "value = value + 1 RETURNING value",
-            (obj.key_prefix,),
-        ).fetchone()[0]
-        return ids.make_id(obj.key_prefix, counter)
+        # UPDATE then SELECT, not UPDATE ... RETURNING: RETURNING collects its rows in a temporary table,
+        # which costs more than the write itself when SQLite keeps temporary data in files.
+        prefix = obj.key_prefix
+        if conn.execute("UPDATE _counters SET value = value + 1 WHERE name = ?", (prefix,)).rowcount:
+            counter = conn.execute("SELECT value FROM _counters WHERE name = ?", (prefix,)).fetchone()[0]
+        else:
+            conn.execute("INSERT INTO _counters VALUES (?, 1)", (prefix,))
+            counter = 1
+        return ids.make_id(prefix, counter)
 
-    def _insert(self, conn: sqlite3.Connection, obj: ObjectDef, row: dict[str, Any], user_id: str) -> str:
-        record_id = self._next_id(conn, obj)
+    def _create_rows(
+        self, conn: sqlite3.Connection, obj: ObjectDef, rows: list[Values], user_id: str, *, stop: bool
+    ) -> list[str | SalesforceError]:
+        """Validate and insert `rows` in order: ids for the records created, errors for the others.
+
+        `stop`: raise the first error instead, leaving the records before it written (as one `create`
+        after another would). Ids are numbered from the counter once and the counter written once.
+        """
+        if not rows:
+            return []
+        batch = CreateBatch(conn, plan_of(obj))
+        batch.prefetch(self.schema, rows)
+        found = conn.execute("SELECT value FROM _counters WHERE name = ?", (obj.key_prefix,)).fetchone()
+        counter = used = int(found[0]) if found else 0
+        outcomes: list[str | SalesforceError] = []
+        try:
+            for values in rows:
+                try:
+                    row = self.validator.prepare(conn, obj, values, creating=True, batch=batch)
+                except SalesforceError as error:
+                    if stop:
+                        raise
+                    outcomes.append(error)
+                    continue
+                used += 1
+                record_id = ids.make_id(obj.key_prefix, used)
+                batch.add(self._system_fields(obj, row, record_id, user_id))
+                outcomes.append(record_id)
+        finally:
+            batch.flush()
+            if used != counter:
+                conn.execute(
+                    "INSERT INTO _counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                    "value = excluded.value",
+                    (obj.key_prefix, used),
+                )
+        return outcomes
+
+    def _system_fields(
+        self, obj: ObjectDef, row: dict[str, Any], record_id: str, user_id: str
+    ) -> dict[str, Any]:
+        """The full storage row of a new record: `row` plus id, audit fields and the default owner."""
         stamp = self.clock.stamp()
         row = {
             **row,
@@ -412,9 +266,14 @@ class RecordStore:
             "LastModifiedById": user_id,
             "SystemModstamp": stamp,
         }
-        if obj.field("OwnerId") is not None and not row.get("OwnerId"):
+        if plan_of(obj).owned and not row.get("OwnerId"):
             row["OwnerId"] = user_id
-        conn.execute(_insert_sql(table_name(obj), tuple(row)), tuple(row.values()))
+        return row
+
+    def _insert(self, conn: sqlite3.Connection, obj: ObjectDef, row: dict[str, Any], user_id: str) -> str:
+        record_id = self._next_id(conn, obj)
+        row = self._system_fields(obj, row, record_id, user_id)
+        conn.execute(insert_sql(table_name(obj), tuple(row)), tuple(row.values()))
         return record_id
 
     def _write(
@@ -436,12 +295,6 @@ class RecordStore:
             (stamp, stamp, user_id, record_id),
         )
         conn.execute("INSERT OR REPLACE INTO _deleted_log VALUES (?, ?, ?)", (obj.name, record_id, stamp))
-
-
-@lru_cache(maxsize=4096)
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    names = ", ".join(quote(name) for name in columns)
-    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
 
 
 class MultipleMatches(SalesforceError):

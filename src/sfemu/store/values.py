@@ -6,6 +6,7 @@ Errors are raised as `SalesforceError` with Salesforce's own codes and message s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -54,75 +55,113 @@ def _bad_type(f: FieldDef, value: Any, expected: str) -> SalesforceError:  # noq
     )
 
 
+def _id(f: FieldDef, value: Any) -> Any:
+    normalized = ids.normalize(value) if isinstance(value, str) else None
+    if normalized is None:
+        raise SalesforceError(
+            400, "MALFORMED_ID", f"{f.label or f.name}: id value of incorrect type: {value}", [f.name]
+        )
+    return normalized
+
+
+def _boolean(f: FieldDef, value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    # REST accepts "true"/"false" strings too, as Salesforce does; CSV sends only text.
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return int(value.strip().lower() in _TRUE)
+    raise _bad_type(f, value, "boolean")
+
+
+def _integer(f: FieldDef, value: Any) -> Any:
+    if isinstance(value, bool):
+        raise _bad_type(f, value, "integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _bad_type(f, value, "integer")
+
+
+def _number(f: FieldDef, value: Any) -> Any:
+    if isinstance(value, bool):
+        raise _bad_type(f, value, "number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise _bad_type(f, value, "number")
+
+
+def _date(f: FieldDef, value: Any) -> Any:
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) >= 10:  # a datetime given for a date keeps its day, as Salesforce does
+        try:
+            return date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            pass
+    raise _bad_type(f, value, "date")
+
+
+def _datetime(f: FieldDef, value: Any) -> Any:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        raise _bad_type(f, value, "dateTime")
+    return format_storage(moment)
+
+
+def _time(f: FieldDef, value: Any) -> Any:
+    match = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise _bad_type(f, value, "time")
+    hours, minutes, seconds, fraction = match.groups()
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    return f"{hours}:{minutes}:{seconds or '00'}.{millis:03d}Z"
+
+
+def _text(f: FieldDef, value: Any) -> Any:
+    if type(value) is not str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str):
+            raise _bad_type(f, value, "string")
+    if f.type == "multipicklist":
+        return ";".join(part.strip() for part in value.split(";") if part.strip())
+    return value
+
+
+_COERCE: dict[str, Callable[[FieldDef, Any], Any]] = {
+    "id": _id,
+    "reference": _id,
+    "boolean": _boolean,
+    "int": _integer,
+    "long": _integer,
+    "double": _number,
+    "currency": _number,
+    "percent": _number,
+    "date": _date,
+    "datetime": _datetime,
+    "time": _time,
+}
+
+
+def coercer(f: FieldDef) -> Callable[[FieldDef, Any], Any]:
+    """The function `coerce` applies to a non-null value of `f` (for callers that cache it per field)."""
+    return _COERCE.get(f.type, _text)
+
+
 def coerce(f: FieldDef, value: Any) -> Any:
     """The storage value of `value` (JSON or CSV text) for field `f`; None stays None."""
     if value is None:
         return None
-    kind = f.type
-    if kind in {"id", "reference"}:
-        normalized = ids.normalize(str(value)) if isinstance(value, str) else None
-        if normalized is None:
-            raise SalesforceError(
-                400, "MALFORMED_ID", f"{f.label or f.name}: id value of incorrect type: {value}", [f.name]
-            )
-        return normalized
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return int(value)
-        # REST accepts "true"/"false" strings too, as Salesforce does; CSV sends only text.
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return int(value.strip().lower() in _TRUE)
-        raise _bad_type(f, value, "boolean")
-    if kind in {"int", "long"}:
-        if isinstance(value, bool):
-            raise _bad_type(f, value, "integer")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise _bad_type(f, value, "integer")
-    if kind in {"double", "currency", "percent"}:
-        if isinstance(value, bool):
-            raise _bad_type(f, value, "number")
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                pass
-        raise _bad_type(f, value, "number")
-    if kind == "date":
-        text = value.strip() if isinstance(value, str) else ""
-        if len(text) >= 10:  # a datetime given for a date keeps its day, as Salesforce does
-            try:
-                return date.fromisoformat(text[:10]).isoformat()
-            except ValueError:
-                pass
-        raise _bad_type(f, value, "date")
-    if kind == "datetime":
-        moment = parse_datetime(value) if isinstance(value, str) else None
-        if moment is None:
-            raise _bad_type(f, value, "dateTime")
-        return format_storage(moment)
-    if kind == "time":
-        match = _TIME.match(value.strip()) if isinstance(value, str) else None
-        if not match:
-            raise _bad_type(f, value, "time")
-        hours, minutes, seconds, fraction = match.groups()
-        millis = int((fraction or "0")[:3].ljust(3, "0"))
-        return f"{hours}:{minutes}:{seconds or '00'}.{millis:03d}Z"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if not isinstance(value, str):
-        raise _bad_type(f, value, "string")
-    if kind == "multipicklist":
-        return ";".join(part.strip() for part in value.split(";") if part.strip())
-    return value
+    return _COERCE.get(f.type, _text)(f, value)
