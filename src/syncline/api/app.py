@@ -24,7 +24,9 @@ from syncline.api.routers import (
     identity,
     oauth,
     organizations,
+    proxy,
     queries,
+    schemas,
     users,
 )
 from syncline.api.state import AppState
@@ -65,7 +67,9 @@ def create_app(state: AppState) -> FastAPI:
         connection_types.router,
         connections.router,
         events.router,
+        proxy.router,
         queries.router,
+        schemas.router,
         oauth.router,
     ):
         app.include_router(router)

@@ -1,0 +1,190 @@
+"""The Connection Proxy: ad-hoc calls to a connection's upstream API with its stored credentials.
+
+Off unless enabled per connection (`PUT .../proxy/settings`); Salesforce connections only. The rules
+(contract, validation, limits, call log) are in `runtime/proxy.py`, the upstream call in
+`connectors/salesforce/proxy.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import Field, StrictBool
+
+from syncline.api import connection_config
+from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.errors import ApiError, BadRequest, Forbidden, Unprocessable, error_response, field_errors
+from syncline.api.models.common import RequestModel
+from syncline.api.routers.connections import load_connection
+from syncline.api.state import AppState
+from syncline.connectors.errors import ConfigurationInvalid
+from syncline.connectors.registry import get_connection_type
+from syncline.connectors.salesforce.config import SalesforceConfig
+from syncline.runtime.proxy import (
+    ProxyError,
+    ProxyLimits,
+    prepare_request,
+    proxy_enabled,
+    proxy_info,
+    run_proxy_call,
+    set_proxy_enabled,
+)
+from syncline.store.tables import Connection
+
+router = APIRouter(prefix="/api", tags=["connection proxy"])
+
+SUPPORTED_TYPES = ("salesforce",)
+
+
+class ProxySettingsUpdate(RequestModel):
+    enabled: StrictBool
+
+
+class ProxyRequestIn(RequestModel):
+    method: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    query: dict[str, Any] | None = None
+    raw_query: str | None = Field(None, alias="rawQuery")
+    headers: dict[str, str] | None = None
+    body: Any = None
+    api: str | None = None
+
+
+class ProxyCallIn(RequestModel):
+    request: ProxyRequestIn
+    async_: StrictBool | None = Field(None, alias="async")
+
+
+class ProxyFailure(ApiError):
+    """A `ProxyError` as an API error: any status, with headers (`Retry-After`)."""
+
+    def __init__(self, error: ProxyError) -> None:
+        super().__init__(error.message, key=error.key, metadata=error.metadata)
+        self.status = error.status
+        self.headers = error.headers
+
+    def response(self) -> JSONResponse:
+        return error_response(self.status, self.key, self.message, self.metadata, headers=self.headers)
+
+
+def _settings_out(connection: Connection, enabled: bool) -> dict[str, Any]:
+    return {
+        "connectionId": connection.id,
+        "backendType": connection.type,
+        "enabled": enabled,
+        "supported": connection.type in SUPPORTED_TYPES,
+    }
+
+
+def _supported(connection: Connection) -> None:
+    if connection.type not in SUPPORTED_TYPES:
+        raise BadRequest(
+            f"the Connection Proxy is not supported for this connection type ({connection.type}); "
+            f"supported: {', '.join(SUPPORTED_TYPES)}",
+            key="proxy_not_supported",
+            metadata={"type": connection.type},
+        )
+
+
+def _config(connection: Connection, state: AppState) -> SalesforceConfig:
+    ctype = get_connection_type(connection.type)
+    try:
+        config = ctype.validate_config(connection_config.load(connection, state.secret_box).merged())
+    except ConfigurationInvalid as exc:
+        raise Unprocessable(
+            f"the stored configuration of connection {connection.id} is invalid: {exc}"
+        ) from None
+    assert isinstance(config, SalesforceConfig)
+    return config
+
+
+@router.get("/connections/{connection_id}/proxy/settings")
+def get_proxy_settings(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """Whether the connection may be used through the proxy (off until enabled)."""
+    connection = load_connection(session, caller, connection_id)
+    return {"data": _settings_out(connection, proxy_enabled(session, connection.id))}
+
+
+@router.put("/connections/{connection_id}/proxy/settings")
+def update_proxy_settings(
+    connection_id: str, body: ProxySettingsUpdate, caller: CallerDep, session: SessionDep
+) -> dict[str, Any]:
+    """Enable or disable the proxy for a connection; enabling needs a supported connection type."""
+    connection = load_connection(session, caller, connection_id)
+    if body.enabled:
+        _supported(connection)
+    set_proxy_enabled(session, connection.id, body.enabled)
+    return {"data": _settings_out(connection, body.enabled)}
+
+
+@router.get("/connections/{connection_id}/proxy/info")
+def get_proxy_info(
+    connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """The proxy contract: base URL, locked (redacted) headers, limits, merge rules, 24 h statistics."""
+    connection = load_connection(session, caller, connection_id)
+    _supported(connection)
+    enabled = proxy_enabled(session, connection.id)
+    config = _config(connection, state)
+    session.commit()  # end the read before a possible login writes tokens from another session
+    return {
+        "data": proxy_info(
+            settings=state.settings,
+            store=state.store,
+            box=state.secret_box,
+            connection_id=connection.id,
+            config=config,
+            limits=ProxyLimits.from_env(),
+            enabled=enabled,
+        )
+    }
+
+
+@router.post("/connections/{connection_id}/proxy")
+def execute_proxy(
+    connection_id: str, body: ProxyCallIn, caller: CallerDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """Send one request to the connection's upstream with its credentials; the upstream's answer."""
+    connection = load_connection(session, caller, connection_id)
+    _supported(connection)
+    if not proxy_enabled(session, connection.id):
+        raise Forbidden(
+            f"the Connection Proxy is disabled for connection {connection.id}; enable it with "
+            f'PUT /api/connections/{connection.id}/proxy/settings {{"enabled": true}}',
+            key="proxy_disabled",
+            metadata={"connection_id": connection.id},
+        )
+    if body.async_:
+        raise Unprocessable(
+            "async: asynchronous proxy calls are not supported by syncline; omit async or send false",
+            metadata=field_errors([("async", "asynchronous proxy calls are not supported")]),
+        )
+    call = body.request
+    config = _config(connection, state)
+    organization_id, connection_id = connection.organization_id, connection.id
+    session.commit()  # nothing of the request's own session is held during the upstream call
+    try:
+        prepared = prepare_request(
+            method=call.method,
+            path=call.path,
+            query=call.query,
+            raw_query=call.raw_query,
+            headers=call.headers,
+            body=call.body,
+            api=call.api,
+        )
+        data = run_proxy_call(
+            settings=state.settings,
+            store=state.store,
+            box=state.secret_box,
+            connection_id=connection_id,
+            organization_id=organization_id,
+            config=config,
+            request=prepared,
+            limits=ProxyLimits.from_env(),
+        )
+    except ProxyError as exc:
+        raise ProxyFailure(exc) from None
+    return {"data": data}
