@@ -10,9 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from polytomic import Polytomic
+from polytomic.core.api_error import ApiError
 from polytomic.errors import UnprocessableEntityError
 
 from sfemu.seed import seed
+from tests.support.server import ServerProcess, free_port
 from tests.support.sfemu import EmulatorServer, running_emulator
 
 APP = {"client_id": "sfemu", "client_secret": "sfemu-secret"}
@@ -194,3 +196,89 @@ def test_enforced_budget_is_never_exceeded(sdk: Polytomic, org: EmulatorServer) 
     usage = sdk.connections.get_usage(id=connection.id).data
     assert usage.calls_last24h == 3
     assert sdk.connections.get(id=connection.id).data.api_calls_last24hours == 3
+
+
+@pytest.fixture
+def second_process(server: ServerProcess) -> Iterator[ServerProcess]:
+    """Another syncline process on the same metadata store, as a second worker would be."""
+    proc = ServerProcess(
+        data_dir=server.data_dir,
+        database_url=server.database_url,
+        api_key=server.api_key,
+        port=free_port(),
+        backend=server.backend,
+    )
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
+    sdk: Polytomic, org: EmulatorServer, second_process: ServerProcess
+) -> None:
+    token = refresh_token(org)
+    httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": True})
+    try:
+        connection = sdk.connections.create(
+            name=unique("sf-rot"),
+            type="salesforce",
+            validate=True,
+            configuration={
+                "domain": org.base_url,
+                "connect_mode": "api",
+                **APP,
+                "oauth_refresh_token": token,
+            },
+        ).data
+        other = Polytomic(token=second_process.api_key or "", base_url=second_process.base_url, max_retries=0)
+        started = []
+        for round_number in range(4):
+            # Every access token dies, so each process must refresh — with a token the other may have rotated.
+            httpx.post(f"{org.base_url}/__sfemu/tokens/expire")
+            for client in (sdk, other, sdk, other):
+                started.append(
+                    (
+                        client,
+                        client.query_runner.run_query(
+                            connection_id=connection.id,
+                            query=f"SELECT Id FROM Account LIMIT {round_number + 1}",
+                        ).data.id,
+                    )
+                )
+        outcomes = [wait(client, query_id).data for client, query_id in started]
+        assert [o.status for o in outcomes] == ["done"] * len(outcomes), [o.error for o in outcomes]
+        assert sdk.connections.get(id=connection.id).data.status == "healthy"
+    finally:
+        httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": False})
+
+
+def test_parameter_values_list_the_choices_of_a_setting(sdk: Polytomic) -> None:
+    modes = sdk.connections.get_type_parameter_values(type="salesforce", field="connect_mode").data
+    assert [v.value for v in modes["connect_mode"].values] == ["browser", "clientcredentials", "code", "api"]
+    filtered = sdk.connections.get_type_parameter_values(
+        type="salesforce", field="connect_mode", query="code"
+    )
+    assert [v.value for v in filtered.data["connect_mode"].values] == ["code"]
+    with pytest.raises(ApiError) as err:  # the SDK declares no typed 422 here
+        sdk.connections.get_type_parameter_values(type="salesforce", field="no_such_setting")
+    assert err.value.status_code == 422
+    assert "connect_mode" in err.value.body["message"]
+
+
+def test_rate_limit_reports_an_exhausted_cap(sdk: Polytomic, org: EmulatorServer) -> None:
+    connection = sdk.connections.create(
+        name=unique("sf-rl"),
+        type="salesforce",
+        configuration={
+            "domain": org.base_url,
+            "connect_mode": "clientcredentials",
+            **APP,
+            "enforce_api_limits": True,
+            "daily_api_calls": 1,
+        },
+    ).data
+    assert sdk.connections.get(id=connection.id).data.rate_limit.currently_limited is False
+    wait(sdk, sdk.query_runner.run_query(connection_id=connection.id, query="SELECT Id FROM Account").data.id)
+    assert sdk.connections.get(id=connection.id).data.rate_limit.currently_limited is True
+    values = sdk.connections.get_parameter_values(id=connection.id).data
+    assert "connect_mode" in values

@@ -66,10 +66,11 @@ def after_save(
     """Persist fresh tokens, or open an interactive authorization; returns `auth_url`/`auth_code` extras."""
     config = prepared.config
     if prepared.authorization is not None:
+        # Same transaction as the connection itself: with rotation on, the refresh token used to validate
+        # is already retired, so the new one must be what gets stored, atomically with the connection.
         session.flush()
-        DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id).save(
-            prepared.authorization.tokens
-        )
+        credentials = DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id)
+        credentials.save_in(session, prepared.authorization.tokens)
         return {}
     if not (needs_authorization(config) or (reconnect and config.connect_mode in ("browser", "code"))):
         return {}

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from syncline.connectors.salesforce.client.credentials import StoredTokens
 from syncline.connectors.salesforce.errors import BudgetExhausted
@@ -159,18 +160,20 @@ class DbCredentialStore:
     def save(self, tokens: StoredTokens) -> None:
         """Refresh token into the connection's secrets, the rest into connection_tokens: one transaction."""
         with self.store.session() as session:
-            connection = session.get(Connection, self.connection_id)
-            if connection is None:
-                return
-            secrets = self.box.decrypt(connection.secrets) if connection.secrets else {}
-            if tokens.refresh_token and secrets.get("oauth_refresh_token") != tokens.refresh_token:
-                secrets["oauth_refresh_token"] = tokens.refresh_token
-                connection.secrets = self.box.encrypt(secrets)
-            shared = {k: v for k, v in asdict(tokens).items() if k != "refresh_token"}
-            row = session.get(ConnectionTokens, self.connection_id)
-            if row is None:
-                session.add(
-                    ConnectionTokens(connection_id=self.connection_id, tokens=self.box.encrypt(shared))
-                )
-            else:
-                row.tokens = self.box.encrypt(shared)
+            self.save_in(session, tokens)
+
+    def save_in(self, session: Session, tokens: StoredTokens) -> None:
+        """`save` inside the caller's transaction (e.g. the one creating the connection)."""
+        connection = session.get(Connection, self.connection_id)
+        if connection is None:
+            return
+        secrets = self.box.decrypt(connection.secrets) if connection.secrets else {}
+        if tokens.refresh_token and secrets.get("oauth_refresh_token") != tokens.refresh_token:
+            secrets["oauth_refresh_token"] = tokens.refresh_token
+            connection.secrets = self.box.encrypt(secrets)
+        shared = {k: v for k, v in asdict(tokens).items() if k != "refresh_token"}
+        row = session.get(ConnectionTokens, self.connection_id)
+        if row is None:
+            session.add(ConnectionTokens(connection_id=self.connection_id, tokens=self.box.encrypt(shared)))
+        else:
+            row.tokens = self.box.encrypt(shared)

@@ -14,6 +14,7 @@ from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessable, field_errors
 from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
 from syncline.api.query import deep_object
+from syncline.api.routers.connection_types import parameter_values
 from syncline.api.state import AppState
 from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.errors import (
@@ -142,9 +143,12 @@ def _usage_fields(state: AppState, connection: Connection) -> dict[str, Any]:
     """`api_calls_last_24_hours` and `rate_limit`, for types whose calls syncline meters (Salesforce)."""
     if connection.type != "salesforce":
         return {}
+    calls = calls_last_24_hours(state.store, connection.id)
+    plain = connection.configuration or {}
+    cap = plain.get("daily_api_calls") if plain.get("enforce_api_limits") else None
     return {
-        "api_calls_last_24_hours": calls_last_24_hours(state.store, connection.id),
-        "rate_limit": {"currently_limited": False},
+        "api_calls_last_24_hours": calls,
+        "rate_limit": {"currently_limited": cap is not None and calls >= cap},
     }
 
 
@@ -265,6 +269,15 @@ def update_connection(
             reconnect=bool(body.reconnect),
         )
     return {"data": {**connection_out(session, connection, state), **extras}}
+
+
+@router.get("/connections/{connection_id}/parameter_values")
+def get_parameter_values(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """Completion values of every setting of the connection that has a fixed set of values."""
+    connection = load_connection(session, caller, connection_id)
+    ctype = get_connection_type(connection.type)
+    fields = [name for name, spec in ctype.json_schema()["properties"].items() if spec.get("enum")]
+    return {"data": {name: parameter_values(ctype, name) for name in fields}}
 
 
 @router.get("/connections/{connection_id}/usage")
