@@ -67,7 +67,7 @@ def after_save(
     config = prepared.config
     if prepared.authorization is not None:
         # Same transaction as the connection itself: with rotation on, the refresh token used to validate
-        # is already retired, so the new one must be what gets stored, atomically with the connection.
+        # is already retired, so the new one is what gets stored, atomically with the connection.
         session.flush()
         credentials = DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id)
         credentials.save_in(session, prepared.authorization.tokens)
