@@ -69,7 +69,8 @@ def after_save(
         # Same transaction as the connection itself: with rotation on, the refresh token used to validate
         # is already retired, so the new one is what gets stored, atomically with the connection.
         session.flush()
-        credentials = DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id)
+        folder = lock_dir(state.settings)
+        credentials = DbCredentialStore(state.store, state.secret_box, folder, connection.id)
         credentials.save_in(session, prepared.authorization.tokens)
         return {}
     if not (needs_authorization(config) or (reconnect and config.connect_mode in ("browser", "code"))):
