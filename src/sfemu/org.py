@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sfemu import ids
 from sfemu.auth.tokens import TokenStore
 from sfemu.clock import Clock
@@ -20,6 +22,7 @@ class Org:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.schema = build_schema(multicurrency=config.multicurrency, custom_path=config.schema_path)
+        self.schema_loaded_at = datetime.now(UTC)  # describe's Last-Modified: the schema is fixed at start
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(config.data_dir / "org.db")
         self.clock = Clock()

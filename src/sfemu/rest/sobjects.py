@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,10 +25,23 @@ async def list_sobjects(request: Request) -> Response:
 
 
 async def describe_sobject(request: Request) -> Response:
+    """Describe; `If-Modified-Since` at or after the schema's load time gets 304, as Salesforce does."""
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
-    return JSONResponse(describe(org.schema, obj, version_of(request)))
+    since = request.headers.get("if-modified-since")
+    loaded = org.schema_loaded_at.replace(microsecond=0)
+    if since:
+        try:
+            unchanged = parsedate_to_datetime(since) >= loaded
+        except (TypeError, ValueError):
+            unchanged = False
+        if unchanged:
+            return Response(status_code=304)
+    return JSONResponse(
+        describe(org.schema, obj, version_of(request)),
+        headers={"Last-Modified": format_datetime(loaded, usegmt=True)},
+    )
 
 
 async def sobject_info(request: Request) -> Response:

@@ -25,6 +25,14 @@ def test_describe_returns_fields_and_types(org: Org) -> None:
     assert fields["External_Id__c"] == "string"
 
 
+def test_revalidating_an_unchanged_describe_against_sfemu_reuses_the_cache(org: Org) -> None:
+    with org.client() as sf:
+        first = sf.rest.describe("Contact")
+        second = sf.rest.describe("Contact")  # revalidated: sfemu answers 304, the cached copy is returned
+    assert second == first
+    assert org.stats()["by_endpoint"]["GET /services/data/vXX.X/sobjects/Contact/describe"] == 2
+
+
 def test_a_cached_describe_is_revalidated_with_if_modified_since() -> None:
     seen: list[httpx.Request] = []
 

@@ -328,3 +328,14 @@ def test_recycle_bin_undelete_and_empty_through_soap(api: httpx.Client) -> None:
     refused = soap_call(api, "undelete", [record_id], "not-a-session")
     assert refused.status_code == 500
     assert "INVALID_SESSION_ID" in refused.text
+
+
+def test_describe_answers_304_when_unchanged_since(api: httpx.Client) -> None:
+    first = api.get(f"{API}/sobjects/Account/describe")
+    last_modified = first.headers["last-modified"]
+    assert (
+        api.get(f"{API}/sobjects/Account/describe", headers={"If-Modified-Since": last_modified}).status_code
+        == 304
+    )
+    old = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert api.get(f"{API}/sobjects/Account/describe", headers={"If-Modified-Since": old}).status_code == 200
