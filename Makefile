@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   - install into .venv and start syncline on its embedded default (SQLite in ./.syncline)
+#   make demo   - install into .venv and run the demo: sfemu (a seeded Salesforce org) + syncline on its
+#                 embedded default (SQLite in ./.syncline) + a DuckDB warehouse, connected together
 #   make test   - install into .venv (with test extras) and run the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
@@ -14,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/syncline serve
+	$(VENV)/bin/python scripts/demo.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest

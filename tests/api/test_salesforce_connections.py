@@ -282,3 +282,15 @@ def test_rate_limit_reports_an_exhausted_cap(sdk: Polytomic, org: EmulatorServer
     assert sdk.connections.get(id=connection.id).data.rate_limit.currently_limited is True
     values = sdk.connections.get_parameter_values(id=connection.id).data
     assert "connect_mode" in values
+
+
+def test_count_query_returns_the_count(sdk: Polytomic, org: EmulatorServer) -> None:
+    connection = sdk.connections.create(
+        name=unique("sf-count"),
+        type="salesforce",
+        configuration={"domain": org.base_url, "connect_mode": "clientcredentials", **APP},
+    ).data
+    done = wait(
+        sdk, sdk.query_runner.run_query(connection_id=connection.id, query="SELECT COUNT() FROM Lead").data.id
+    )
+    assert done.data.results == [{"count": 10}]

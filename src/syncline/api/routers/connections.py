@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from syncline.api import connection_config, salesforce_connect
@@ -26,7 +26,7 @@ from syncline.connectors.errors import (
 from syncline.connectors.registry import get_connection_type
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.runtime.connection_state import calls_last_24_hours
-from syncline.store.tables import Connection, User
+from syncline.store.tables import Connection, ConnectionTokens, User
 from syncline.store.usage import connection_users
 
 router = APIRouter(prefix="/api", tags=["connections"])
@@ -245,6 +245,9 @@ def update_connection(
     elif body.validate_:
         _check(ctype, config, state)
     new = connection_config.split(ctype, config)
+    if ctype.id == "salesforce" and new.plain.get("domain") != stored.plain.get("domain"):
+        # Another org or host: the tokens and instance URL of the old one must not be used against it.
+        session.execute(delete(ConnectionTokens).where(ConnectionTokens.connection_id == connection.id))
     if body.validate_ and (prepared is None or prepared.authorization is not None):
         connection.status, connection.status_error = HEALTHY, None
     elif new != stored:

@@ -68,14 +68,21 @@ def run_soql(config: SalesforceConfig, ctx: ConnectorContext, soql: str, max_row
     rows: list[dict[str, object]] = []
     fields: list[str] = []
     truncated = False
+    total = 0
     with SalesforceClient.from_config(config, credentials=ctx.credentials, budget=ctx.budget) as client:
-        for record in client.rest.query(soql):
-            if len(rows) == max_rows:
-                truncated = True
+        for page in client.rest.query_pages(soql):
+            total = page.total_size
+            for record in page.records:
+                if len(rows) == max_rows:
+                    truncated = True
+                    break
+                flat = _flatten(record)
+                fields.extend(name for name in flat if name not in fields)
+                rows.append(flat)
+            if truncated:
                 break
-            flat = _flatten(record)
-            fields.extend(name for name in flat if name not in fields)
-            rows.append(flat)
+    if not rows and total:  # SELECT COUNT() answers with totalSize alone
+        return QueryResult(fields=["count"], rows=[{"count": total}])
     return QueryResult(fields=fields, rows=rows, truncated=truncated)
 
 
