@@ -155,6 +155,26 @@ class RecordWriter:
         self.external_id = external_id or "Id"
         self.user_id = user_id
 
+    def insert_many(self, rows: list[Mapping[str, Any] | SalesforceError]) -> list[Outcome]:
+        """Inserts without a savepoint per row: `create_each` validates a whole chunk and writes only the
+        rows that pass (same results as one `create` per row); rows that failed earlier pass through."""
+        outcomes: list[Outcome] = [row if isinstance(row, SalesforceError) else None for row in rows]
+        todo: list[tuple[int, dict[str, Any]]] = []
+        for index, row in enumerate(rows):
+            if isinstance(row, SalesforceError):
+                continue
+            record = dict(row)
+            if _pop(record, "Id"):
+                outcomes[index] = SalesforceError(
+                    400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
+                )
+            else:
+                todo.append((index, record))
+        created = self.org.records.create_each(self.obj, [record for _, record in todo], user_id=self.user_id)
+        for (index, _), result in zip(todo, created, strict=True):
+            outcomes[index] = result if isinstance(result, SalesforceError) else (result, True)
+        return outcomes
+
     def apply(self, values: Mapping[str, Any]) -> tuple[str | None, bool]:
         record = dict(values)
         record_id = _pop(record, "Id")
@@ -193,6 +213,10 @@ def _pop(record: dict[str, Any], name: str) -> Any:
 
 
 Apply = Callable[[int, Any], tuple[str | None, bool]]
+# A record's outcome: (id, created), or the error that failed it (None only while not yet decided).
+Outcome = tuple[str | None, bool] | SalesforceError | None
+# Applies a whole chunk at once (inserts): one outcome per record, in order.
+ApplyChunk = Callable[[list[tuple[int, Any]]], list[Outcome]]
 
 
 def run_records(
@@ -204,6 +228,7 @@ def run_records(
     *,
     id_of: Callable[[Any], str | None] | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    apply_chunk: ApplyChunk | None = None,
 ) -> tuple[int, int]:
     """Apply `items` ((position, record) pairs) in chunked transactions; returns (processed, failed).
 
@@ -220,7 +245,15 @@ def run_records(
         nonlocal processed, failed
         results: list[Result] = []
         with org.db.transaction() as conn:
-            for seq, record in chunk:
+            if apply_chunk is not None:
+                for (seq, record), outcome in zip(chunk, apply_chunk(chunk), strict=True):
+                    if isinstance(outcome, SalesforceError) or outcome is None:
+                        error = outcome or SalesforceError(500, "UNKNOWN_EXCEPTION", "record not processed")
+                        results.append((seq, id_of(record), False, record_error(error)))
+                        failed += 1
+                    else:
+                        results.append((seq, outcome[0], outcome[1], None))
+            for seq, record in chunk if apply_chunk is None else ():
                 try:
                     with org.db.savepoint():
                         record_id, created = apply(seq, record)

@@ -200,6 +200,15 @@ def _run(org: Org, store: JobStore, job: Info) -> None:
         named = cells[id_index] if id_index is not None else ""
         return (ids.normalize(named) or named) if named else None
 
+    def parsed(cells: list[str]) -> Any:
+        try:
+            return columns.record(cells)
+        except SalesforceError as error:  # e.g. a relationship lookup that finds nothing
+            return error
+
+    def insert_chunk(chunk: list[tuple[int, list[str]]]) -> list[Any]:
+        return writer.insert_many([parsed(cells) for _, cells in chunk])
+
     items = ((seq, cells) for seq, cells in enumerate(data_rows(path, delimiter)) if seq >= start)
     run_records(
         org,
@@ -209,6 +218,7 @@ def _run(org: Org, store: JobStore, job: Info) -> None:
         lambda _seq, cells: writer.apply(columns.record(cells)),
         id_of=failed_id,
         on_chunk=on_chunk,
+        apply_chunk=insert_chunk if job["operation"] == "insert" else None,
     )
 
 
