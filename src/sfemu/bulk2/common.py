@@ -1,4 +1,5 @@
-"""What the Bulk 2.0 handlers share: Salesforce's JSON content type, blocking work off the event loop.
+"""What the Bulk 2.0 handlers share: JSON answers, blocking work off the event loop, job lookup and the
+validation both job kinds apply.
 
 Trailing slashes (`.../failedResults/`) are the app's concern: `sfemu.app` strips them before routing.
 """
@@ -13,10 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sfemu.bulk2.jobs import JobStore, store_of
+from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS
+from sfemu.bulk2.jobs import Info, JobStore, store_of
 from sfemu.errors import SalesforceError
-from sfemu.rest.common import org_of
+from sfemu.org import Org
+from sfemu.rest.common import org_of, version_of
 
+PROCESSING = ("UploadComplete", "InProgress")
 JSON_TYPE = "application/json;charset=UTF-8"
 CSV_TYPE = "text/csv"
 T = TypeVar("T")
@@ -37,3 +41,38 @@ async def blocking(function: Callable[..., T], *args: Any) -> T:
 
 def not_found() -> SalesforceError:
     return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def invalid_job(message: str) -> SalesforceError:
+    return SalesforceError(400, "INVALIDJOB", message)
+
+
+def csv_format(body: dict[str, Any]) -> tuple[str, str]:
+    """The job's `columnDelimiter` and `lineEnding` names (defaults COMMA and LF), or INVALIDJOB."""
+    delimiter = body.get("columnDelimiter") or "COMMA"
+    if delimiter not in DELIMITERS:
+        raise invalid_job(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
+    line_ending = body.get("lineEnding") or "LF"
+    if line_ending not in LINE_ENDINGS:
+        raise invalid_job(f"InvalidJob : Invalid lineEnding: {line_ending}")
+    return delimiter, line_ending
+
+
+async def job_in_path(jobs: JobStore, request: Request, kind: str) -> Info:
+    """The job of `kind` named by the path, or NOT_FOUND."""
+    version_of(request)
+    job = await blocking(jobs.job, request.path_params["job_id"], [kind])
+    if job is None:
+        raise not_found()
+    return job
+
+
+async def settled_job(
+    org: Org, jobs: JobStore, request: Request, kind: str, process: Callable[[Org, JobStore, str], None]
+) -> Info:
+    """The job in the path, processed (or waited for) first if still running: the first poll sees it done."""
+    job = await job_in_path(jobs, request, kind)
+    if job["state"] in PROCESSING:
+        await blocking(jobs.settle, job["id"], lambda: process(org, jobs, job["id"]))
+        job = await job_in_path(jobs, request, kind)
+    return job

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sfemu import ids
+from sfemu.bulk2.common import PROCESSING, csv_format, invalid_job
 from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS, CsvError, minimal_line, quote, read_upload
 from sfemu.bulk2.ingest import OPERATIONS, JobFailure, RecordWriter, plan_columns, run_records
 from sfemu.bulk2.jobs import JOB_PREFIX, Info, JobStore, rest_stamp
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from sfemu.org import Org
 
 KIND = "v2ingest"
-PROCESSING = ("UploadComplete", "InProgress")
 FINISHED = ("JobComplete", "Failed", "Aborted")
 RESULT_KINDS = {
     "successfulresults": "successful",
@@ -53,10 +53,6 @@ SHORT = (
 )
 
 
-def invalid_job(message: str) -> SalesforceError:
-    return SalesforceError(400, "INVALIDJOB", message)
-
-
 def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, version: str) -> Info:
     """Validate a create request and build the job's info; raises SalesforceError as Salesforce would."""
     operation = body.get("operation")
@@ -75,12 +71,7 @@ def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, versi
     content_type = body.get("contentType") or "CSV"
     if content_type != "CSV":
         raise invalid_job(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 ingest takes CSV")
-    delimiter = body.get("columnDelimiter") or "COMMA"
-    if delimiter not in DELIMITERS:
-        raise invalid_job(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
-    line_ending = body.get("lineEnding") or "LF"
-    if line_ending not in LINE_ENDINGS:
-        raise invalid_job(f"InvalidJob : Invalid lineEnding: {line_ending}")
+    delimiter, line_ending = csv_format(body)
     external_id = body.get("externalIdFieldName")
     if operation == "upsert":
         key = obj.field(external_id) if isinstance(external_id, str) else None

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sfemu.bulk2.common import CSV_TYPE, blocking, json_response, not_found, store
+from sfemu.bulk2.common import CSV_TYPE, blocking, job_in_path, json_response, not_found, settled_job, store
 from sfemu.bulk2.jobs import Info, JobStore, rest_stamp
 from sfemu.bulk2.query_jobs import (
     FINISHED,
@@ -112,20 +112,11 @@ async def results(request: Request) -> Response:
 
 
 async def _job(jobs: JobStore, request: Request) -> Info:
-    version_of(request)
-    job = await blocking(jobs.job, request.path_params["job_id"], [KIND])
-    if job is None:
-        raise not_found()
-    return job
+    return await job_in_path(jobs, request, KIND)
 
 
 async def _settled(org: Org, jobs: JobStore, request: Request) -> Info:
-    """The job in the path, waited for if its query is still running: the first poll sees it finished."""
-    job = await _job(jobs, request)
-    if job["state"] in PROCESSING:
-        await blocking(jobs.settle, job["id"], lambda: process(org, jobs, job["id"]))
-        job = await _job(jobs, request)
-    return job
+    return await settled_job(org, jobs, request, KIND, process)
 
 
 def routes() -> list[BaseRoute]:

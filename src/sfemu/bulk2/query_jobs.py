@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sfemu.bulk2 import results
-from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS
+from sfemu.bulk2.common import PROCESSING, csv_format, invalid_job
 from sfemu.bulk2.jobs import JOB_PREFIX, Info, JobStore, rest_stamp
 from sfemu.errors import SalesforceError
 from sfemu.soql import compile_bulk_query
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 KIND = "v2query"
 OPERATIONS = ("query", "queryAll")
-PROCESSING = ("UploadComplete", "InProgress")
 FINISHED = ("JobComplete", "Failed", "Aborted")
 DEFAULT_PAGE = 100_000
 SHORT = (
@@ -42,10 +41,6 @@ SHORT = (
 )
 
 
-def invalid_job(message: str) -> SalesforceError:
-    return SalesforceError(400, "INVALIDJOB", message)
-
-
 def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, version: str) -> Info:
     """Validate a create request (the SOQL included) and build the job's info."""
     operation = body.get("operation")
@@ -57,12 +52,7 @@ def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, versi
     content_type = body.get("contentType") or "CSV"
     if content_type != "CSV":
         raise invalid_job(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 answers CSV")
-    delimiter = body.get("columnDelimiter") or "COMMA"
-    if delimiter not in DELIMITERS:
-        raise invalid_job(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
-    line_ending = body.get("lineEnding") or "LF"
-    if line_ending not in LINE_ENDINGS:
-        raise invalid_job(f"InvalidJob : Invalid lineEnding: {line_ending}")
+    delimiter, line_ending = csv_format(body)
     compiled = compile_bulk_query(soql, org.schema, include_deleted=operation == "queryAll")
     stamp = rest_stamp(org.clock.stamp())
     return {
