@@ -78,10 +78,10 @@ class DbCallBudget:
                 .order_by(ApiCallBucket.minute)
             ).all()
             used = sum(calls for _, calls in rows)
-            cap = self._cap(used)
+            limits = session.get(ConnectionLimits, self.connection_id)
+            cap = self._cap(used, limits)
             if used + calls > cap:
                 raise BudgetExhausted(cap, used, _resume_at(rows, used + calls - cap))
-            limits = session.get(ConnectionLimits, self.connection_id)
             if limits is not None:  # our calls count org-wide too, until the next header says exactly
                 limits.used += calls
             bucket = session.get(ApiCallBucket, (self.connection_id, minute))
@@ -105,21 +105,15 @@ class DbCallBudget:
             else:
                 row.used, row.limit, row.observed_at = used, limit, utcnow()
 
-    def _cap(self, used: int) -> int:
+    def _cap(self, used: int, limits: ConnectionLimits | None) -> int:
         if self.cap is not None:
             return self.cap
-        limits = self.store_limits()
         if limits is None:
             return used + 1  # nothing observed yet: allow one call, whose answer tells us the limit
-        org_used, org_limit = limits
+        org_used, org_limit = limits.used, limits.limit
         own_cap = int(org_limit * AUTO_SHARE)
         org_room = org_limit - int(org_limit * AUTO_HEADROOM) - org_used
         return min(own_cap, used + max(org_room, 0))
-
-    def store_limits(self) -> tuple[int, int] | None:
-        with self.store.session() as session:
-            row = session.get(ConnectionLimits, self.connection_id)
-            return (row.used, row.limit) if row else None
 
 
 def _resume_at(rows: list[tuple[int, int]], must_leave: int) -> datetime | None:
