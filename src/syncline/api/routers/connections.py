@@ -48,23 +48,12 @@ def _connection_type(type_id: str) -> ConnectionType[Any]:
         ) from None
 
 
-def _validated(ctype: ConnectionType[Any], raw: dict[str, Any]) -> ConnectionConfig:
-    try:
-        return ctype.validate_config(raw)
-    except ConfigurationInvalid as exc:
-        errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
-        raise Unprocessable(
-            "invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors),
-            key="invalid_configuration",
-            metadata=field_errors(errors),
-        ) from None
-
-
 def _prepared(
     ctype: ConnectionType[Any], incoming: dict[str, Any], stored: connection_config.StoredConfig | None
 ) -> ConnectionConfig:
+    """`incoming` with kept secrets restored, validated; every problem in one 422 naming its field."""
     try:
-        raw = connection_config.prepare(ctype, incoming, stored)
+        return ctype.validate_config(connection_config.prepare(ctype, incoming, stored))
     except ConfigurationInvalid as exc:
         errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
         raise Unprocessable(
@@ -72,7 +61,6 @@ def _prepared(
             key="invalid_configuration",
             metadata=field_errors(errors),
         ) from None
-    return _validated(ctype, raw)
 
 
 def _check(
