@@ -88,10 +88,10 @@ def callback(
     )
     connection_config.save(connection, connection_config.split(ctype, updated), state.secret_box)
     connection.status, connection.status_error = "healthy", None
+    # The refresh token and the access token land in the same transaction as the connection's new state.
+    credentials = DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id)
+    credentials.save_in(session, done.tokens)
     session.commit()
-    DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id).save(
-        done.tokens
-    )
     return _finish(return_url, connection.id, username=done.username)
 
 
