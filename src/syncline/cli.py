@@ -28,11 +28,11 @@ def serve(
 
     from syncline.api.app import create_app
     from syncline.logs import configure_logging
-    from syncline.service import open_service
+    from syncline.services.container import open_services
 
     configure_logging(log_level.upper())
     settings = Settings.from_env()
-    state, boot = open_service(settings)
+    state, boot = open_services(settings)
     if boot.new_key:
         console.print(
             Panel.fit(
@@ -62,10 +62,10 @@ def version() -> None:
 @keys_app.command("create")
 def keys_create() -> None:
     """Mint a new partner key for the bootstrap organization and print it once."""
-    from syncline.service import open_service
+    from syncline.services.container import open_services
     from syncline.store.keys import issue_key
 
-    state, boot = open_service(Settings.from_env())
+    state, boot = open_services(Settings.from_env())
     value = boot.new_key  # a first start generates one anyway: hand that one out rather than two
     if value is None:
         with state.store.session() as session:

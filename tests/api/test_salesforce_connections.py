@@ -231,21 +231,21 @@ def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
             },
         ).data
         other = Polytomic(token=second_process.api_key or "", base_url=second_process.base_url, max_retries=0)
-        started = []
+        outcomes = []
         for round_number in range(4):
             # Every access token dies, so each process must refresh — with a token the other may have rotated.
+            # A round ends before the next expiry: an expiry in the middle of a call is not what this tests.
             httpx.post(f"{org.base_url}/__sfemu/tokens/expire")
-            for client in (sdk, other, sdk, other):
-                started.append(
-                    (
-                        client,
-                        client.query_runner.run_query(
-                            connection_id=connection.id,
-                            query=f"SELECT Id FROM Account LIMIT {round_number + 1}",
-                        ).data.id,
-                    )
+            started = [
+                (
+                    client,
+                    client.query_runner.run_query(
+                        connection_id=connection.id, query=f"SELECT Id FROM Account LIMIT {round_number + 1}"
+                    ).data.id,
                 )
-        outcomes = [wait(client, query_id).data for client, query_id in started]
+                for client in (sdk, other, sdk, other)
+            ]
+            outcomes += [wait(client, query_id).data for client, query_id in started]
         assert [o.status for o in outcomes] == ["done"] * len(outcomes), [o.error for o in outcomes]
         assert sdk.connections.get(id=connection.id).data.status == "healthy"
     finally:
@@ -294,3 +294,37 @@ def test_count_query_returns_the_count(sdk: Polytomic, org: EmulatorServer) -> N
         sdk, sdk.query_runner.run_query(connection_id=connection.id, query="SELECT COUNT() FROM Lead").data.id
     )
     assert done.data.results == [{"count": 10}]
+
+
+def test_testing_a_saved_connection_keeps_its_rotated_refresh_token(
+    sdk: Polytomic, org: EmulatorServer
+) -> None:
+    """A test of a saved connection refreshes through the connection's own token store: with rotation on,
+    the refresh token it is given replaces the stored one, so the connection keeps working afterwards."""
+    token = refresh_token(org)
+    httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": True})
+    try:
+        connection = sdk.connections.create(
+            name=unique("sf-test-rot"),
+            type="salesforce",
+            validate=True,
+            configuration={
+                "domain": org.base_url,
+                "connect_mode": "api",
+                **APP,
+                "oauth_refresh_token": token,
+            },
+        ).data
+        httpx.post(f"{org.base_url}/__sfemu/tokens/expire")  # the test must refresh, rotating the token
+        sdk.connections.test_connection(type="salesforce", connection_id=connection.id, configuration={})
+        httpx.post(f"{org.base_url}/__sfemu/tokens/expire")  # and so must the next use
+        done = wait(
+            sdk,
+            sdk.query_runner.run_query(
+                connection_id=connection.id, query="SELECT Id FROM Account LIMIT 1"
+            ).data.id,
+        )
+        assert done.data.status == "done", done.data.error
+        assert sdk.connections.get(id=connection.id).data.status == "healthy"
+    finally:
+        httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": False})

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from syncline.connectors.salesforce.client.credentials import StoredTokens
-from syncline.connectors.salesforce.errors import BudgetExhausted
+from syncline.connectors.credentials import StoredTokens
+from syncline.connectors.errors import BudgetExhausted
 from syncline.runtime.connection_state import DbCallBudget, DbCredentialStore, calls_last_24_hours
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncline import __version__
+from syncline.api.connector_errors import upstream_error
 from syncline.api.errors import ApiError, error_response, field_errors
 from syncline.api.middleware.idempotency import IdempotencyMiddleware
 from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMiddleware
@@ -29,8 +30,10 @@ from syncline.api.routers import (
     schemas,
     users,
 )
-from syncline.api.state import AppState
 from syncline.api.validation import describe_errors
+from syncline.connectors.errors import ConnectorError
+from syncline.services.container import Services
+from syncline.services.errors import CheckFailed, Conflict, Invalid, ServiceError
 from syncline.store.idempotency import IdempotencyRecords
 
 log = logging.getLogger("syncline.api")
@@ -46,11 +49,11 @@ _STATUS_KEYS = {
 }
 
 
-def create_app(state: AppState) -> FastAPI:
+def create_app(state: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        state.background.shutdown()
+        state.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -75,6 +78,8 @@ def create_app(state: AppState) -> FastAPI:
         app.include_router(router)
 
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(ConnectorError, _connector_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
@@ -89,6 +94,26 @@ def create_app(state: AppState) -> FastAPI:
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return exc.response()
+
+
+_SERVICE_STATUS: tuple[tuple[type[ServiceError], int], ...] = (
+    (Invalid, 422),
+    (CheckFailed, 400),
+    (Conflict, 409),
+)
+
+
+async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A broken business rule: 422 invalid, 400 a failed upstream test, 409 a conflicting state."""
+    assert isinstance(exc, ServiceError)
+    status = next((code for kind, code in _SERVICE_STATUS if isinstance(exc, kind)), 400)
+    return error_response(status, exc.key, exc.message, exc.metadata)
+
+
+async def _connector_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A connector's refusal that no router handled: mapped by its category."""
+    assert isinstance(exc, ConnectorError)
+    return upstream_error(exc).response()
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller, authenticate, bearer_token
-from syncline.api.state import AppState
+from syncline.services.container import Services
 
 
-def app_state(request: Request) -> AppState:
+def app_state(request: Request) -> Services:
     return request.app.state.syncline
 
 
@@ -31,4 +31,4 @@ def current_caller(request: Request, session: SessionDep) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
-StateDep = Annotated[AppState, Depends(app_state)]
+StateDep = Annotated[Services, Depends(app_state)]

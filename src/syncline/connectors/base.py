@@ -9,10 +9,13 @@ A connector package declares its type as a `ConnectionType` value, e.g.::
         capabilities=Capabilities(source=True, destination=True),
         operations=[MODELSYNC_SOURCE, ...],
         checker=check_postgres,
+        model_source=PostgresModelSource,      # the protocols it implements (connectors/protocols.py)
+        discovery=DISCOVERY,                   # and optional capabilities (connectors/capabilities.py)
     )
 
 and `registry.py` lists it. Everything else (`json_schema`, `validate_config`, `describe`, ...) is
-derived here, so no connector repeats it.
+derived here, so no connector repeats it. The API and the runtime ask a type for what it can do
+(`type.model_source is not None`, `type.oauth`, ...); they never compare type ids.
 """
 
 from __future__ import annotations
@@ -26,9 +29,19 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from syncline.connectors.budget import CallBudget
+from syncline.connectors.capabilities import ApiMetering, ConnectionProxy, OAuthApp, OAuthConnect
 from syncline.connectors.config import ConnectionConfig, When, defaults, field_flags, secret, setting
-from syncline.connectors.errors import ConnectionCheckFailed
-from syncline.connectors.query import QueryResult
+from syncline.connectors.credentials import CredentialStore
+from syncline.connectors.discovery import SourceDiscovery
+from syncline.connectors.errors import CapabilityMissing, ConnectionCheckFailed
+from syncline.connectors.protocols import (
+    BulkDestinationFactory,
+    BulkSourceFactory,
+    ModelSource,
+    ModelSourceFactory,
+    SyncTargetFactory,
+)
 from syncline.connectors.schema import config_json_schema
 from syncline.connectors.validation import validate_config
 
@@ -76,18 +89,22 @@ class Capabilities(BaseModel):
 
 @dataclass(frozen=True)
 class ConnectorContext:
-    """What a connector may rely on from the running syncline.
+    """What a connector may rely on from the running syncline; built by `runtime.context` only.
 
     Attributes:
         data_dir: The syncline data directory; relative local paths (DuckDB files) resolve inside it.
-        credentials: The connection's shared token store, for OAuth connectors (a `CredentialStore`);
-            None for a configuration that is not saved yet.
-        budget: The connection's shared API-call budget (a `CallBudget`), None for no cap.
+        credentials: The connection's shared token store, for OAuth connectors; None for a configuration
+            that is not saved yet (a connector then keeps tokens in memory for the one call).
+        budget: The connection's shared API-call budget, None for no cap.
+        oauth_app: syncline's own OAuth app for this type, for connections that bring none.
+        statement_timeout: Seconds a user query may run upstream (SQL sources), None for no limit.
     """
 
     data_dir: pathlib.Path
-    credentials: Any = None
-    budget: Any = None
+    credentials: CredentialStore | None = None
+    budget: CallBudget | None = None
+    oauth_app: OAuthApp | None = None
+    statement_timeout: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,9 +118,18 @@ class ConnectionType(Generic[C]):
         capabilities: The five capability flags.
         operations: What connections of this type can be used for (`MODELSYNC_SOURCE`, ...).
         checker: Connects to the upstream; raises `ConnectionCheckFailed`. Called by `check`.
-        use_oauth: Whether connecting goes through an OAuth flow.
+        use_oauth: Whether connecting goes through an OAuth flow (shown in the API).
         logo_url: Logo shown by UIs, if any.
-        query_runner: Runs an ad-hoc query (SQL, SOQL) for the query runner; None when unsupported.
+        upstream_fields: Settings that say *where* the connection points; changing one invalidates
+            the stored tokens, which belong to the old upstream.
+        model_source: Builds its `ModelSource` (tables and queries; also the query runner), if any.
+        bulk_source: Builds its `BulkSource`, if any.
+        bulk_destination: Builds its `BulkDestination`, if any.
+        sync_target: Builds its `SyncTarget`, if any.
+        discovery: Lists its schemas and samples their records (bulk-sync source discovery), if any.
+        oauth: How it authorizes through OAuth, if it does.
+        metering: How its upstream counts API calls, if it does.
+        proxy: How the Connection Proxy reaches its upstream, if it can.
     """
 
     id: str
@@ -114,7 +140,30 @@ class ConnectionType(Generic[C]):
     checker: Callable[[C, ConnectorContext], None]
     use_oauth: bool = False
     logo_url: str | None = None
-    query_runner: Callable[[C, ConnectorContext, str, int], QueryResult] | None = None
+    upstream_fields: tuple[str, ...] = ()
+    model_source: ModelSourceFactory | None = None
+    bulk_source: BulkSourceFactory | None = None
+    bulk_destination: BulkDestinationFactory | None = None
+    sync_target: SyncTargetFactory | None = None
+    discovery: SourceDiscovery | None = None
+    oauth: OAuthConnect | None = None
+    metering: ApiMetering | None = None
+    proxy: ConnectionProxy | None = None
+
+    @property
+    def runs_queries(self) -> bool:
+        """Whether the query runner works on this type: it streams queries through the ModelSource."""
+        return self.model_source is not None
+
+    def open_model_source(self, config: C, ctx: ConnectorContext) -> ModelSource:
+        """The type's ModelSource bound to a validated configuration.
+
+        Raises:
+            CapabilityMissing: The type is not a model source.
+        """
+        if self.model_source is None:
+            raise CapabilityMissing(self.name, "models or the query runner")
+        return self.model_source(config, ctx)
 
     @cached_property
     def _schema(self) -> dict[str, Any]:

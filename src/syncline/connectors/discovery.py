@@ -1,6 +1,7 @@
 """Schema discovery: what a connection offers as a bulk-sync source, in Polytomic's `Schema` shape.
 
-A connector that can be a bulk-sync source has a `discovery` module declaring one `SourceDiscovery`:
+A connector that can be a bulk-sync source has a `discovery` module declaring one `SourceDiscovery`,
+which its `ConnectionType` names as `discovery=`:
 
     DISCOVERY = SourceDiscovery(capabilities=..., discover=discover, sample=sample)
 
@@ -9,18 +10,17 @@ A connector that can be a bulk-sync source has a `discovery` module declaring on
 - `sample(config, ctx, schema_id, limit, *, schema=None)` reads up to `limit` records of one schema;
   `schema`, when given, is its cached description, so the connector need not describe it again.
 
-`source_discovery(type_id)` finds a type's declaration. Field types are Polytomic's `SchemaField.type`
+Field types are Polytomic's `SchemaField.type`
 enum; `remote_type` keeps the upstream's own type name.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from syncline.connectors.errors import ConnectorError
+from syncline.connectors.errors import RequestRejected, SchemaNotFound
 
 __all__ = [
     "FIELD_TYPES",
@@ -34,7 +34,6 @@ __all__ = [
     "SchemaNotFound",
     "SourceCapabilities",
     "SourceDiscovery",
-    "source_discovery",
 ]
 
 FieldType = Literal["unknown", "string", "number", "boolean", "datetime", "array", "object", "binary"]
@@ -51,15 +50,7 @@ FIELD_TYPES: tuple[FieldType, ...] = (
 SAMPLE_LIMIT = 10  # records answered by a schema's sample, unless asked otherwise
 
 
-class SchemaNotFound(ConnectorError):
-    """The connection has no schema (table, view, object) with this id."""
-
-    def __init__(self, schema_id: str) -> None:
-        self.schema_id = schema_id
-        super().__init__(f"schema {schema_id} not found on the connection; refresh the schemas if it is new")
-
-
-class DiscoveryFailed(ConnectorError):
+class DiscoveryFailed(RequestRejected):
     """The upstream refused to describe its schemas or to give a sample; the message is its own."""
 
 
@@ -206,18 +197,3 @@ class SourceDiscovery:
     discover: Discover
     sample: Sample
     configuration: Mapping[str, Any] = field(default_factory=dict)
-
-
-# Connection type id -> the package whose `discovery` module declares `DISCOVERY`. Imported on first use:
-# the connector modules import the types above.
-_PACKAGES = {"salesforce": "salesforce", "postgresql": "postgres", "duckdb": "duckdb"}
-
-
-def source_discovery(type_id: str) -> SourceDiscovery | None:
-    """The discovery of a connection type; None when the type cannot be a bulk-sync source."""
-    package = _PACKAGES.get(type_id)
-    if package is None:
-        return None
-    module = importlib.import_module(f"syncline.connectors.{package}.discovery")
-    declared: SourceDiscovery = module.DISCOVERY
-    return declared

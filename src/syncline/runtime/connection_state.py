@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from syncline.connectors.salesforce.client.credentials import StoredTokens
-from syncline.connectors.salesforce.errors import BudgetExhausted
+from syncline.connectors.credentials import StoredTokens
+from syncline.connectors.errors import BudgetExhausted
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
 from syncline.store.locks import named_lock

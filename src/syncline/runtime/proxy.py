@@ -1,7 +1,7 @@
 """The Connection Proxy's rules: its request contract, request validation, rate limits and call log.
 
 A proxied call is checked here (`prepare_request`), admitted by the rate limiter (`reserve_call`, which
-also logs it in `proxy_calls`), sent upstream by the connector (`connectors/salesforce/proxy.py`), and
+also logs it in `proxy_calls`), sent upstream by the connection type's `proxy` capability, and
 its outcome recorded (`finish_call`). Every refusal is a `ProxyError` carrying the HTTP status, error key,
 message and (for validation) the offending field, which the router answers as a Polytomic error body.
 
@@ -28,12 +28,11 @@ import httpx
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from syncline.connectors.salesforce.check import needs_authorization
-from syncline.connectors.salesforce.config import SalesforceConfig
-from syncline.connectors.salesforce.errors import BudgetExhausted, SalesforceError
-from syncline.connectors.salesforce.proxy import LeftInstance, UpstreamAnswer, instance_url_of, send_proxied
+from syncline.connectors.base import ConnectionConfig, ConnectionType
+from syncline.connectors.capabilities import LeftInstance, ProxiedRequest, UpstreamAnswer, UpstreamTimeout
+from syncline.connectors.errors import AuthorizationRequired, BudgetExhausted, ConnectorError
 from syncline.runtime.connection_state import calls_last_24_hours
-from syncline.runtime.connections import context_for, lock_dir, syncline_app
+from syncline.runtime.context import connector_context, lock_dir
 from syncline.settings import Settings
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
@@ -113,7 +112,7 @@ MERGE_RULES = {
     ),
     "query": (
         "request.query is URL-encoded (arrays repeat the key); request.rawQuery is appended as-is. "
-        "Salesforce connections have no locked query parameters."
+        "There are no locked query parameters."
     ),
 }
 
@@ -497,9 +496,10 @@ def run_proxy_call(
     settings: Settings,
     store: Store,
     box: SecretBox,
+    ctype: ConnectionType[Any],
     connection_id: str,
     organization_id: str,
-    config: SalesforceConfig,
+    config: ConnectionConfig,
     request: PreparedRequest,
     limits: ProxyLimits,
 ) -> dict[str, Any]:
@@ -509,77 +509,63 @@ def run_proxy_call(
         ProxyError: 400 not authorized yet, 422 off the instance, 429 rate limit or API budget,
             502 upstream unreachable, 504 upstream timeout.
     """
-    if needs_authorization(config):
+    assert ctype.proxy is not None
+    if ctype.oauth is not None and ctype.oauth.needs_authorization(config):
         raise ProxyError(
             400,
             "connection_not_authorized",
-            f"the connection is not authorized yet (connect_mode {config.connect_mode}): open its auth_url "
-            "and approve access in Salesforce first",
+            f"the connection is not authorized yet (connect_mode {getattr(config, 'connect_mode', '')}): "
+            f"open its auth_url and approve access in {ctype.name} first",
         )
     call_id = reserve_call(
         store, lock_dir(settings), connection_id=connection_id, organization_id=organization_id, limits=limits
     )
     status = 500
+    proxied = ProxiedRequest(
+        method=request.method,
+        url_for=lambda base: confined_url(base, request.path, request.raw_query),
+        params=request.params,
+        headers=request.headers,
+        content=request.content,
+    )
     try:
-        ctx = context_for(settings, store, box, connection_id, config)
-        answer = send_proxied(
-            config,
-            credentials=ctx.credentials,
-            budget=ctx.budget,
-            app=syncline_app(settings, config),
-            method=request.method,
-            url_for=lambda base: confined_url(base, request.path, request.raw_query),
-            params=request.params,
-            headers=request.headers,
-            content=request.content,
-            timeout=limits.timeout_ms / 1000,
-            max_response_bytes=MAX_RESPONSE_BODY_BYTES,
+        ctx = connector_context(settings, store, box, ctype, config, connection_id)
+        answer = ctype.proxy.send(
+            config, ctx, proxied, timeout=limits.timeout_ms / 1000, max_response_bytes=MAX_RESPONSE_BODY_BYTES
         )
         status = answer.status
     except ProxyError as exc:
         status = exc.status
         raise
-    except BudgetExhausted as exc:
-        status = 429
-        raise _budget_error(exc) from None
-    except LeftInstance as exc:
-        status = 502
-        raise ProxyError(502, "upstream_refused", f"the proxied request was not sent: {exc}") from None
-    except httpx.HTTPError as exc:  # e.g. a body that does not decode as its Content-Encoding says
-        status = 502
-        raise ProxyError(502, "upstream_unavailable", f"unusable answer from Salesforce: {exc}") from None
-    except SalesforceError as exc:
-        if _timed_out(exc):
-            status = 504
-            raise ProxyError(
-                504,
-                "upstream_timeout",
-                f"Salesforce did not answer within {limits.timeout_ms} ms; the proxy's upstream timeout",
-                metadata={"timeoutMs": limits.timeout_ms},
-            ) from None
-        status = 502
-        raise ProxyError(502, "upstream_unavailable", f"no answer from Salesforce: {exc}") from None
+    except ConnectorError as exc:
+        failure = _proxy_error(exc, limits)
+        status = failure.status
+        raise failure from None
     finally:
         finish_call(store, call_id, status)
     return answer_out(answer, call_id)
 
 
-def _budget_error(exc: BudgetExhausted) -> ProxyError:
-    headers = {}
-    if exc.resume_at is not None:
-        headers["Retry-After"] = str(max(1, math.ceil((exc.resume_at - utcnow()).total_seconds())))
-    return ProxyError(
-        429, "api_budget_exhausted", str(exc), metadata={"cap": exc.cap, "used": exc.used}, headers=headers
-    )
-
-
-def _timed_out(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, httpx.TimeoutException):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+def _proxy_error(exc: ConnectorError, limits: ProxyLimits) -> ProxyError:
+    """A connector's refusal of a proxied call as the proxy's HTTP error."""
+    if isinstance(exc, BudgetExhausted):
+        headers = {}
+        if exc.resume_at is not None:
+            headers["Retry-After"] = str(max(1, math.ceil((exc.resume_at - utcnow()).total_seconds())))
+        return ProxyError(
+            429,
+            "api_budget_exhausted",
+            str(exc),
+            metadata={"cap": exc.cap, "used": exc.used},
+            headers=headers,
+        )
+    if isinstance(exc, UpstreamTimeout):
+        return ProxyError(504, "upstream_timeout", str(exc), metadata={"timeoutMs": limits.timeout_ms})
+    if isinstance(exc, LeftInstance):
+        return ProxyError(502, "upstream_refused", str(exc))
+    if isinstance(exc, AuthorizationRequired):
+        return ProxyError(400, "connection_not_authorized", str(exc))
+    return ProxyError(502, "upstream_unavailable", str(exc))
 
 
 def answer_out(answer: UpstreamAnswer, call_id: str) -> dict[str, Any]:
@@ -635,23 +621,18 @@ def proxy_info(
     settings: Settings,
     store: Store,
     box: SecretBox,
+    ctype: ConnectionType[Any],
     connection_id: str,
-    config: SalesforceConfig,
+    config: ConnectionConfig,
     limits: ProxyLimits,
     enabled: bool,
 ) -> dict[str, Any]:
-    """The proxy contract of a Salesforce connection (`GET .../proxy/info`); no secret is shown."""
-    ctx = context_for(settings, store, box, connection_id, config)
-    base_url = None
-    if not needs_authorization(config):
-        base_url = instance_url_of(
-            config,
-            credentials=ctx.credentials,
-            app=syncline_app(settings, config),
-            timeout=min(limits.timeout_ms / 1000, INFO_LOGIN_TIMEOUT),
-        )
+    """The proxy contract of a connection (`GET .../proxy/info`); no secret is shown."""
+    assert ctype.proxy is not None
+    ctx = connector_context(settings, store, box, ctype, config, connection_id)
+    base_url = ctype.proxy.base_url(config, ctx, timeout=min(limits.timeout_ms / 1000, INFO_LOGIN_TIMEOUT))
     return {
-        "backendType": "salesforce",
+        "backendType": ctype.id,
         "connectionId": connection_id,
         "enabled": enabled,
         "apis": [],

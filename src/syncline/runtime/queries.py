@@ -3,35 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from collections.abc import Callable
 
-from syncline.connectors.base import ConnectionConfig, ConnectionType, ConnectorContext
 from syncline.connectors.errors import ConnectorError
-from syncline.connectors.query import MAX_ROWS
+from syncline.connectors.protocols import ModelSource
+from syncline.runtime.preview import preview
 from syncline.store.db import Store
 from syncline.store.tables import QueryJob
 from syncline.store.types import utcnow
+
+log = logging.getLogger("syncline.runtime")
 
 
 def run_query_job(
     store: Store,
     job_id: str,
-    ctype: ConnectionType[Any],
-    config: ConnectionConfig,
-    ctx: ConnectorContext,
+    open_source: Callable[[], ModelSource],
     query: str,
+    *,
+    max_rows: int,
+    max_bytes: int,
+    on_refusal: Callable[[ConnectorError], None] | None = None,
 ) -> None:
-    """Mark the job running, run the query, store fields and rows (capped) or the upstream's error."""
+    """Mark the job running, preview the query, store fields and rows (capped) or the upstream's error."""
     with store.session() as session:
         job = session.get(QueryJob, job_id)
         if job is None:
             return
         job.status = "running"
-    assert ctype.query_runner is not None
     try:
-        result = ctype.query_runner(config, ctx, query, MAX_ROWS)
+        result = preview(open_source(), query, max_rows=max_rows, max_bytes=max_bytes)
     except ConnectorError as exc:
         _finish(store, job_id, status="failed", error=str(exc))
+        if on_refusal is not None:
+            on_refusal(exc)
         return
     except Exception as exc:  # the job must end in a terminal state whatever happened
         _finish(store, job_id, status="failed", error=f"the query could not be run: {exc}")

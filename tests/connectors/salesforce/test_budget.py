@@ -12,7 +12,7 @@ from syncline.connectors.salesforce.client import (
     counts_against_limit,
     parse_limit_info,
 )
-from syncline.connectors.salesforce.errors import BudgetExhausted
+from syncline.connectors.errors import BudgetExhausted
 from tests.connectors.salesforce.helpers import Org
 
 

@@ -1,8 +1,8 @@
 """The Connection Proxy: ad-hoc calls to a connection's upstream API with its stored credentials.
 
-Off unless enabled per connection (`PUT .../proxy/settings`); Salesforce connections only. The rules
-(contract, validation, limits, call log) are in `runtime/proxy.py`, the upstream call in
-`connectors/salesforce/proxy.py`.
+Off unless enabled per connection (`PUT .../proxy/settings`); for connection types with a `proxy`
+capability. The rules (contract, validation, limits, call log) are in `runtime/proxy.py`, the upstream
+call in the connector's proxy capability.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictBool
 
-from syncline.api import connection_config
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import ApiError, BadRequest, Forbidden, Unprocessable, error_response, field_errors
 from syncline.api.models.common import RequestModel
 from syncline.api.routers.connections import load_connection
-from syncline.api.state import AppState
-from syncline.connectors.errors import ConfigurationInvalid
-from syncline.connectors.registry import get_connection_type
-from syncline.connectors.salesforce.config import SalesforceConfig
+from syncline.connectors.base import ConnectionConfig
+from syncline.connectors.registry import all_connection_types, get_connection_type
 from syncline.runtime.proxy import (
     ProxyError,
     ProxyLimits,
@@ -35,7 +32,10 @@ from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["connection proxy"])
 
-SUPPORTED_TYPES = ("salesforce",)
+from syncline.services import connections as rules  # noqa: E402
+from syncline.services.container import Services  # noqa: E402
+
+SUPPORTED_TYPES = tuple(t.id for t in all_connection_types() if t.proxy is not None)
 
 
 class ProxySettingsUpdate(RequestModel):
@@ -88,16 +88,8 @@ def _supported(connection: Connection) -> None:
         )
 
 
-def _config(connection: Connection, state: AppState) -> SalesforceConfig:
-    ctype = get_connection_type(connection.type)
-    try:
-        config = ctype.validate_config(connection_config.load(connection, state.secret_box).merged())
-    except ConfigurationInvalid as exc:
-        raise Unprocessable(
-            f"the stored configuration of connection {connection.id} is invalid: {exc}"
-        ) from None
-    assert isinstance(config, SalesforceConfig)
-    return config
+def _config(connection: Connection, state: Services) -> ConnectionConfig:
+    return rules.saved_config(state, connection)
 
 
 @router.get("/connections/{connection_id}/proxy/settings")
@@ -134,6 +126,7 @@ def get_proxy_info(
             settings=state.settings,
             store=state.store,
             box=state.secret_box,
+            ctype=get_connection_type(connection.type),
             connection_id=connection.id,
             config=config,
             limits=ProxyLimits.from_env(),
@@ -179,6 +172,7 @@ def execute_proxy(
             settings=state.settings,
             store=state.store,
             box=state.secret_box,
+            ctype=get_connection_type(connection.type),
             connection_id=connection_id,
             organization_id=organization_id,
             config=config,

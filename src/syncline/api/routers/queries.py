@@ -10,20 +10,20 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from syncline.api import connection_config
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
 from syncline.api.routers.connections import load_connection
-from syncline.connectors.errors import ConfigurationInvalid
 from syncline.connectors.registry import get_connection_type
-from syncline.runtime.connections import context_for
 from syncline.runtime.queries import run_query_job
+from syncline.services import connections as rules
 from syncline.store.tables import QueryJob
 from syncline.store.types import utcnow
 
 router = APIRouter(prefix="/api", tags=["query runner"])
 
 PAGE_SIZE = 100
+MAX_ROWS = 10_000
+MAX_BYTES = 16 * 1024 * 1024
 RESULTS_KEPT = timedelta(hours=24)
 
 
@@ -67,17 +67,11 @@ def run_query(
         )
     connection = load_connection(session, caller, connection_id)
     ctype = get_connection_type(connection.type)
-    if ctype.query_runner is None:
+    if not ctype.runs_queries:
         raise BadRequest(
             f"{ctype.name} connections do not support the query runner", metadata={"type": ctype.id}
         )
-    stored = connection_config.load(connection, state.secret_box)
-    try:
-        config = ctype.validate_config(stored.merged())
-    except ConfigurationInvalid as exc:
-        raise Unprocessable(
-            f"the stored configuration of connection {connection.id} is invalid: {exc}"
-        ) from None
+    config = rules.saved_config(state, connection)
     job = QueryJob(
         organization_id=caller.organization_id,
         connection_id=connection.id,
@@ -87,10 +81,20 @@ def run_query(
     )
     session.add(job)
     session.commit()  # the background job reads the row from its own session
-    ctx = context_for(state.settings, state.store, state.secret_box, connection.id, config)
-    job_id = job.id
+    ctx = rules.context(state, ctype, config, connection.id)
+    job_id, connection_id = job.id, connection.id
+    settings = state.settings
     state.background.submit(
-        lambda: run_query_job(state.store, job_id, ctype, config, ctx, text), name="query"
+        lambda: run_query_job(
+            state.store,
+            job_id,
+            lambda: ctype.open_model_source(config, ctx),
+            text,
+            max_rows=getattr(settings, "query_max_rows", MAX_ROWS),
+            max_bytes=getattr(settings, "query_max_bytes", MAX_BYTES),
+            on_refusal=lambda exc: rules.record_upstream_failure(state, connection_id, exc),
+        ),
+        name="query",
     )
     return {"data": _summary(job)}
 

@@ -8,8 +8,9 @@ GET  /api/connections/{id}/schemas/{schema_id}/records        a small sample of 
 
 Reads are served from the cache (`runtime/schema_cache.py`); a connection that was never inspected is
 inspected inline on its first read. Refreshes are only allowed while the connection is healthy.
-Upstream refusals answer with the connector's own message: 429 for a used-up API budget, 502 for an
-upstream that stays unavailable, 400 otherwise.
+Upstream refusals answer with the connector's own message, mapped by category in
+`api/connector_errors.py`: 429 for a used-up API budget, 502 for an upstream that stays unavailable,
+404 for an unknown schema, 400 otherwise.
 """
 
 from __future__ import annotations
@@ -19,40 +20,25 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from syncline.api import connection_config
 from syncline.api.auth import Caller
+from syncline.api.connector_errors import UpstreamFailure
+from syncline.api.connector_errors import upstream_error as mapped_error
 from syncline.api.deps import CallerDep, SessionDep, StateDep
-from syncline.api.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessable
+from syncline.api.errors import BadRequest, Conflict, NotFound
 from syncline.api.routers.connections import HEALTHY, load_connection
-from syncline.api.state import AppState
 from syncline.connectors.base import ConnectionConfig, ConnectorContext
-from syncline.connectors.discovery import (
-    SAMPLE_LIMIT,
-    Schema,
-    SchemaNotFound,
-    SourceDiscovery,
-    source_discovery,
-)
-from syncline.connectors.errors import ConfigurationInvalid, ConnectorError
+from syncline.connectors.discovery import SAMPLE_LIMIT, Schema, SourceDiscovery
+from syncline.connectors.errors import ConnectorError
 from syncline.connectors.registry import get_connection_type
-from syncline.connectors.salesforce.errors import SalesforceLimitError, SalesforceTransientError
 from syncline.runtime import schema_cache
-from syncline.runtime.connections import context_for, lock_dir
+from syncline.runtime.context import lock_dir
+from syncline.services import connections as rules
+from syncline.services.container import Services
 from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["schemas"])
 
 MAX_SAMPLE = 100
-
-
-class TooManyRequests(ApiError):
-    status = 429
-    key = "rate_limited"
-
-
-class BadGateway(ApiError):
-    status = 502
-    key = "bad_gateway"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -65,27 +51,18 @@ def _iso(value: Any) -> str | None:
 class _Source:
     """A connection ready for discovery: its type's discovery, validated configuration and context."""
 
-    def __init__(self, connection: Connection, state: AppState) -> None:
+    def __init__(self, connection: Connection, state: Services) -> None:
         ctype = get_connection_type(connection.type)
-        discovery = source_discovery(ctype.id)
+        discovery = ctype.discovery
         if discovery is None:
             raise BadRequest(
                 f"{ctype.name} connections cannot be a bulk sync source", metadata={"type": ctype.id}
             )
-        stored = connection_config.load(connection, state.secret_box)
-        try:
-            config: ConnectionConfig = ctype.validate_config(stored.merged())
-        except ConfigurationInvalid as exc:
-            raise Unprocessable(
-                f"the stored configuration of connection {connection.id} is invalid: {exc}",
-                key="invalid_configuration",
-            ) from None
+        config: ConnectionConfig = rules.saved_config(state, connection)
         self.connection = connection
         self.discovery: SourceDiscovery = discovery
         self.config = config
-        self.ctx: ConnectorContext = context_for(
-            state.settings, state.store, state.secret_box, connection.id, config
-        )
+        self.ctx: ConnectorContext = rules.context(state, ctype, config, connection.id)
         self.state = state
 
     def discover(self) -> list[Schema]:
@@ -113,22 +90,13 @@ class _Source:
         )
 
 
-def _source(session: Session, caller: Caller, connection_id: str, state: AppState) -> _Source:
+def _source(session: Session, caller: Caller, connection_id: str, state: Services) -> _Source:
     return _Source(load_connection(session, caller, connection_id), state)
 
 
-def upstream_error(exc: ConnectorError, connection: Connection) -> ApiError:
-    """The API error for a connector's refusal, carrying the connector's own message."""
-    metadata: dict[str, Any] = {"connection_id": connection.id, "type": connection.type}
-    if isinstance(exc, SchemaNotFound):
-        return NotFound(str(exc), key="schema_not_found", metadata={**metadata, "id": exc.schema_id})
-    if isinstance(exc, SalesforceLimitError):
-        return TooManyRequests(
-            str(exc), key="api_limit_exhausted", metadata={**metadata, "resume_at": _iso(exc.resume_at)}
-        )
-    if isinstance(exc, SalesforceTransientError):
-        return BadGateway(str(exc), key="upstream_unavailable", metadata=metadata)
-    return BadRequest(str(exc), key="upstream_error", metadata=metadata)
+def upstream_error(exc: ConnectorError, connection: Connection) -> UpstreamFailure:
+    """The API error for a connector's refusal (mapped by category), naming the connection."""
+    return mapped_error(exc, connection_id=connection.id, type=connection.type)
 
 
 # --- endpoints ----------------------------------------------------------------------------------

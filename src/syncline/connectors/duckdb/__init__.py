@@ -10,7 +10,8 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.duckdb.check import check_duckdb
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
-from syncline.connectors.duckdb.query import run_duckdb_query
+from syncline.connectors.duckdb.discovery import DISCOVERY
+from syncline.connectors.duckdb.source import DuckDBModelSource
 
 __all__ = ["DUCKDB", "DuckDBConfig", "database_path"]
 
@@ -21,5 +22,6 @@ DUCKDB = ConnectionType(
     capabilities=Capabilities(source=True, destination=True),
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_duckdb,
-    query_runner=run_duckdb_query,
+    model_source=DuckDBModelSource,
+    discovery=DISCOVERY,
 )

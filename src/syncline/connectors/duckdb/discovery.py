@@ -24,7 +24,7 @@ from syncline.connectors.discovery import (
     SourceDiscovery,
 )
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
-from syncline.connectors.query import json_safe
+from syncline.connectors.values import json_safe
 
 __all__ = ["DISCOVERY", "discover", "field_type", "sample"]
 

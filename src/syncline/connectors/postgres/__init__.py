@@ -10,7 +10,8 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.postgres.check import check_postgres
 from syncline.connectors.postgres.config import PostgresConfig
-from syncline.connectors.postgres.query import run_postgres_query
+from syncline.connectors.postgres.discovery import DISCOVERY
+from syncline.connectors.postgres.source import PostgresModelSource
 
 __all__ = ["POSTGRESQL", "PostgresConfig"]
 
@@ -21,5 +22,6 @@ POSTGRESQL = ConnectionType(
     capabilities=Capabilities(source=True, destination=True),
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_postgres,
-    query_runner=run_postgres_query,
+    model_source=PostgresModelSource,
+    discovery=DISCOVERY,
 )

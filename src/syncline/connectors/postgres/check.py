@@ -44,8 +44,12 @@ _HINTS = tuple(
 
 
 @contextlib.contextmanager
-def open_connection(config: PostgresConfig) -> Iterator[psycopg.Connection[Any]]:
+def open_connection(
+    config: PostgresConfig, *, statement_timeout: float | None = None
+) -> Iterator[psycopg.Connection[Any]]:
     """A connection to the configured server (client certificates written for the duration).
+
+    `statement_timeout` (seconds) bounds every statement of the session on the server's side.
 
     Raises:
         ConnectionCheckFailed: SSH tunnels asked for, or the server could not be reached.
@@ -54,7 +58,7 @@ def open_connection(config: PostgresConfig) -> Iterator[psycopg.Connection[Any]]
         raise ConnectionCheckFailed(SSH_NOT_SUPPORTED)
     with _certificate_files(config) as cert_params:
         try:
-            conn = psycopg.connect(**connect_params(config), **cert_params)
+            conn = psycopg.connect(**connect_params(config, statement_timeout), **cert_params)
         except psycopg.Error as exc:
             where = f"PostgreSQL at {config.hostname}:{config.port}"
             raise ConnectionCheckFailed(_explain(f"could not connect to {where}", exc)) from exc
@@ -84,9 +88,9 @@ def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:  # no
             raise ConnectionCheckFailed(_explain(f"connected to {where} but SELECT 1 failed", exc)) from exc
 
 
-def connect_params(config: PostgresConfig) -> dict[str, Any]:
+def connect_params(config: PostgresConfig, statement_timeout: float | None = None) -> dict[str, Any]:
     """psycopg connection keywords for `config`, without client-certificate files."""
-    return {
+    params: dict[str, Any] = {
         "host": config.hostname,
         "port": config.port,
         "user": config.username,
@@ -96,6 +100,9 @@ def connect_params(config: PostgresConfig) -> dict[str, Any]:
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "application_name": "syncline",
     }
+    if statement_timeout:
+        params["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    return params
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from syncline.connectors.discovery import (
 )
 from syncline.connectors.postgres.check import open_connection
 from syncline.connectors.postgres.config import PostgresConfig
-from syncline.connectors.query import json_safe
+from syncline.connectors.values import json_safe
 
 __all__ = ["DISCOVERY", "discover", "field_type", "sample"]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from syncline.connectors.base import ConnectorContext
+from syncline.connectors.credentials import CredentialStore
 from syncline.connectors.errors import ConnectionCheckFailed
-from syncline.connectors.query import QueryFailed, QueryResult, json_safe
 from syncline.connectors.salesforce.client import (
     Authorization,
     ClientOptions,
     InMemoryCredentialStore,
+    OAuthApp,
     RetryPolicy,
     SalesforceClient,
     StoredTokens,
@@ -26,21 +27,30 @@ def needs_authorization(config: SalesforceConfig) -> bool:
     return config.connect_mode in INTERACTIVE_MODES and not config.oauth_refresh_token
 
 
-def connect_directly(config: SalesforceConfig, options: ClientOptions | None = None) -> Authorization:
+def connect_directly(
+    config: SalesforceConfig,
+    options: ClientOptions | None = None,
+    *,
+    credentials: CredentialStore | None = None,
+    app: OAuthApp | None = None,
+) -> Authorization:
     """Log in without a person (api and clientcredentials modes, or a stored refresh token) and read the user.
+
+    With `credentials` (a saved connection's shared store) a refresh rotates the stored token in place;
+    without, the tokens live in memory and the caller saves `Authorization.tokens`.
 
     Raises:
         SalesforceError: with Salesforce's reason and the fix (see `errors.py`).
     """
-    store = InMemoryCredentialStore(StoredTokens(refresh_token=config.oauth_refresh_token))
-    with SalesforceClient.from_config(config, credentials=store, options=options) as client:
+    store = credentials or InMemoryCredentialStore(StoredTokens(refresh_token=config.oauth_refresh_token))
+    with SalesforceClient.from_config(config, credentials=store, options=options, app=app) as client:
         username = client.username()
         client.rest.limits()
     return Authorization(tokens=store.load(), username=username)
 
 
-def check_salesforce(config: SalesforceConfig, ctx: ConnectorContext) -> None:  # noqa: ARG001
-    """Log in and call the API once.
+def check_salesforce(config: SalesforceConfig, ctx: ConnectorContext) -> None:
+    """Log in and call the API once, through the saved connection's token store when there is one.
 
     Raises:
         ConnectionCheckFailed: Not authorized yet (browser/code), or Salesforce refused; the message says
@@ -52,48 +62,6 @@ def check_salesforce(config: SalesforceConfig, ctx: ConnectorContext) -> None:  
             "and approve access in Salesforce"
         )
     try:
-        connect_directly(config, CHECK_OPTIONS)
+        connect_directly(config, CHECK_OPTIONS, credentials=ctx.credentials, app=ctx.oauth_app)
     except SalesforceError as exc:
         raise ConnectionCheckFailed(str(exc)) from exc
-
-
-def run_soql(config: SalesforceConfig, ctx: ConnectorContext, soql: str, max_rows: int) -> QueryResult:
-    """The query runner for Salesforce: SOQL over REST `query`, records flattened to dotted columns.
-
-    Uses the connection's shared tokens and budget from `ctx`. Salesforce's refusal (MALFORMED_QUERY
-    and the like) propagates as a `SalesforceError` carrying its message.
-    """
-    if needs_authorization(config) and ctx.credentials is None:
-        raise QueryFailed("the connection is not authorized yet: open its auth_url first")
-    rows: list[dict[str, object]] = []
-    fields: list[str] = []
-    truncated = False
-    total = 0
-    with SalesforceClient.from_config(config, credentials=ctx.credentials, budget=ctx.budget) as client:
-        for page in client.rest.query_pages(soql):
-            total = page.total_size
-            for record in page.records:
-                if len(rows) == max_rows:
-                    truncated = True
-                    break
-                flat = _flatten(record)
-                fields.extend(name for name in flat if name not in fields)
-                rows.append(flat)
-            if truncated:
-                break
-    if not rows and total:  # SELECT COUNT() answers with totalSize alone
-        return QueryResult(fields=["count"], rows=[{"count": total}])
-    return QueryResult(fields=fields, rows=rows, truncated=truncated)
-
-
-def _flatten(record: dict[str, object], prefix: str = "") -> dict[str, object]:
-    flat: dict[str, object] = {}
-    for key, value in record.items():
-        if key == "attributes":
-            continue
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and "attributes" in value:
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = json_safe(value)
-    return flat

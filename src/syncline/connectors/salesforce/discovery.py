@@ -29,7 +29,6 @@ from syncline.connectors.discovery import (
     SourceCapabilities,
     SourceDiscovery,
 )
-from syncline.connectors.query import json_safe
 from syncline.connectors.salesforce.check import needs_authorization
 from syncline.connectors.salesforce.client import SalesforceClient
 from syncline.connectors.salesforce.config import SalesforceConfig
@@ -39,6 +38,7 @@ from syncline.connectors.salesforce.errors import (
     ReauthorizationRequired,
     SalesforceRequestError,
 )
+from syncline.connectors.values import json_safe
 
 __all__ = [
     "DISCOVERY",

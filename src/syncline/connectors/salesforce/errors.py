@@ -1,31 +1,33 @@
 """Errors of the Salesforce connector, grouped by what the caller does next.
 
 ConnectorError                         (syncline.connectors.errors)
-└── SalesforceError                    .message, .status, .error_code, .fields
-    ├── SalesforceConfigError          fatal: the user must change a setting or reconnect
+└── SalesforceError                    .message, .status, .error_code, .fields; .category (request)
+    ├── SalesforceConfigError          configuration: the user must change a setting or reconnect
     │   ├── InvalidDomain              the `domain` setting is not a usable host
     │   ├── DomainUnreachable          nothing answers at the login host (or TLS fails)
     │   ├── MissingCredentials         a setting the connect mode needs is empty
     │   ├── OAuthError                 the token endpoint refused us (.error, .description)
     │   │   ├── InvalidClientCredentials   client_id / client_secret wrong
-    │   │   ├── ReauthorizationRequired    refresh token revoked, expired or rotated away
-    │   │   └── AuthorizationFailed        browser/code flow: denied, state mismatch, bad code
+    │   │   ├── ReauthorizationRequired    authorization: refresh token revoked, expired or rotated away
+    │   │   └── AuthorizationFailed        authorization: browser/code flow denied, state mismatch, bad code
     │   ├── ApiDisabled                API_DISABLED_FOR_ORG
     │   └── InsufficientAccess         the Salesforce user lacks a permission
     ├── SalesforceRequestError         fatal for this call: the query, object or data is wrong
     │   ├── InvalidField               a field is gone or hidden: refresh the schema (.field, .sobject)
     │   ├── MalformedQuery             Salesforce's message verbatim
     │   ├── InvalidType                Salesforce's message verbatim
-    │   ├── NotFound
+    │   ├── NotFound                   not_found
     │   ├── BulkNotSupported           the object/query can't use Bulk: fall back to REST
     │   └── BulkJobFailed              a Bulk job ended Failed or Aborted (.job_id, .state)
-    ├── SalesforceTransientError       retriable later: our own retries are already spent
+    ├── SalesforceTransientError       retriable: our own retries are already spent
     │   └── SalesforceUnavailable      5xx, resets, timeouts, 429 (.attempts)
-    └── SalesforceLimitError           stop cleanly, keep the checkpoint, resume at .resume_at
-        ├── BudgetExhausted            syncline's own call cap (.cap, .used, .resume_at)
+    └── SalesforceLimitError           limit: stop cleanly, keep the checkpoint, resume at .resume_at
         └── DailyLimitExceeded         Salesforce's REQUEST_LIMIT_EXCEEDED (.used, .limit)
 
-Each class says in `retriable` whether trying the same thing again later can succeed. Messages end
+syncline's own call cap raises the connector-wide `BudgetExhausted` (category limit), re-exported here.
+
+Each class sets `category` (see `syncline.connectors.errors`), which is all the engine and the API look
+at. Each class also says in `retriable` whether trying the same thing again later can succeed. Messages end
 with what to do.
 """
 
@@ -35,7 +37,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from syncline.connectors.errors import ConnectorError
+from syncline.connectors.errors import BudgetExhausted, ConnectorError, ErrorCategory
 
 __all__ = [
     "ApiDisabled",
@@ -97,6 +99,8 @@ class SalesforceError(ConnectorError):
 class SalesforceConfigError(SalesforceError):
     """The connection's settings or authorization are wrong; retrying will not help."""
 
+    category = ErrorCategory.CONFIGURATION
+
 
 class InvalidDomain(SalesforceConfigError):
     def __init__(self, domain: str, reason: str) -> None:
@@ -150,9 +154,13 @@ class InvalidClientCredentials(OAuthError):
 class ReauthorizationRequired(OAuthError):
     """The refresh token (or login) no longer works: a user must reconnect the connection."""
 
+    category = ErrorCategory.AUTHORIZATION
+
 
 class AuthorizationFailed(OAuthError):
     """The interactive (browser/code) authorization did not complete."""
+
+    category = ErrorCategory.AUTHORIZATION
 
 
 class ApiDisabled(SalesforceConfigError):
@@ -203,6 +211,8 @@ class InvalidType(SalesforceRequestError):
 class NotFound(SalesforceRequestError):
     """NOT_FOUND / ENTITY_IS_DELETED."""
 
+    category = ErrorCategory.NOT_FOUND
+
 
 class BulkNotSupported(SalesforceRequestError):
     """The object or query cannot run in the Bulk API (compound fields, unsupported entity); use REST."""
@@ -222,6 +232,8 @@ class BulkJobFailed(SalesforceRequestError):
 
 class SalesforceTransientError(SalesforceError):
     """A temporary failure; the same call may succeed later."""
+
+    category = ErrorCategory.RETRIABLE
 
     retriable: ClassVar[bool] = True
 
@@ -251,29 +263,10 @@ class SalesforceUnavailable(SalesforceTransientError):
 class SalesforceLimitError(SalesforceError):
     """A call budget is used up: stop, keep the checkpoint, resume at `resume_at` (None: unknown)."""
 
+    category = ErrorCategory.LIMIT
+
     retriable: ClassVar[bool] = True
     resume_at: datetime | None = None
-
-
-class BudgetExhausted(SalesforceLimitError):
-    """syncline's own cap for this connection is reached; raised before the call is sent.
-
-    Attributes:
-        cap: Calls allowed per window.
-        used: Calls already made in the window.
-        resume_at: When enough calls leave the window for work to go on.
-    """
-
-    def __init__(self, cap: int, used: int, resume_at: datetime | None) -> None:
-        self.cap = cap
-        self.used = used
-        self.resume_at = resume_at
-        when = f"; work can resume at {resume_at.isoformat(timespec='seconds')}" if resume_at else ""
-        super().__init__(
-            f"The Salesforce API budget of {cap} calls/24h for this connection is used up "
-            f"(used {used}){when}. "
-            "Raise daily_api_calls or wait."
-        )
 
 
 class DailyLimitExceeded(SalesforceLimitError):

@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
 
+from syncline.connectors.base import ConnectorContext
+from syncline.connectors.capabilities import (
+    LeftInstance,
+    ProxiedRequest,
+    UpstreamAnswer,
+    UpstreamTimeout,
+)
+from syncline.connectors.errors import AuthorizationRequired, Retriable
+from syncline.connectors.salesforce.check import needs_authorization
 from syncline.connectors.salesforce.client import (
     ClientOptions,
     CredentialStore,
@@ -31,25 +39,9 @@ from syncline.connectors.salesforce.client.budget import CallBudget
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.connectors.salesforce.errors import SalesforceError
 
-__all__ = ["LeftInstance", "UpstreamAnswer", "instance_url_of", "send_proxied"]
+__all__ = ["SalesforceProxy", "instance_url_of", "send_proxied"]
 
 TRUNCATED = "syncline.truncated"
-
-
-class LeftInstance(Exception):
-    """A request would have gone somewhere other than the instance or the login host's token endpoint."""
-
-
-@dataclass(frozen=True)
-class UpstreamAnswer:
-    """Salesforce's answer: headers as sent (raw, repeated names kept), the body up to the cap."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    truncated: bool
-    latency_ms: int
-    access_token: str | None  # what was sent, so the caller can make sure it is never echoed
 
 
 class _ConfinedTransport(httpx.BaseTransport):
@@ -218,3 +210,60 @@ def instance_url_of(
             return client.tokens.session().instance_url.rstrip("/")
     except SalesforceError:
         return None
+
+
+class SalesforceProxy:
+    """`ConnectionProxy` for Salesforce: calls go to the connection's instance with its access token."""
+
+    def base_url(self, config: SalesforceConfig, ctx: ConnectorContext, *, timeout: float) -> str | None:
+        if needs_authorization(config):
+            return None
+        return instance_url_of(config, credentials=ctx.credentials, app=ctx.oauth_app, timeout=timeout)
+
+    def send(
+        self,
+        config: SalesforceConfig,
+        ctx: ConnectorContext,
+        request: ProxiedRequest,
+        *,
+        timeout: float,
+        max_response_bytes: int,
+    ) -> UpstreamAnswer:
+        if needs_authorization(config):
+            raise AuthorizationRequired(
+                f"the connection is not authorized yet (connect_mode {config.connect_mode}): open its "
+                "auth_url and approve access in Salesforce first"
+            )
+        try:
+            return send_proxied(
+                config,
+                credentials=ctx.credentials,
+                budget=ctx.budget,
+                app=ctx.oauth_app,
+                method=request.method,
+                url_for=request.url_for,
+                params=request.params,
+                headers=request.headers,
+                content=request.content,
+                timeout=timeout,
+                max_response_bytes=max_response_bytes,
+            )
+        except LeftInstance as exc:
+            raise LeftInstance(f"the proxied request was not sent: {exc}") from None
+        except httpx.HTTPError as exc:  # e.g. a body that does not decode as its Content-Encoding says
+            raise Retriable(f"unusable answer from Salesforce: {exc}") from None
+        except SalesforceError as exc:
+            if _timed_out(exc):
+                raise UpstreamTimeout(
+                    f"Salesforce did not answer within {int(timeout * 1000)} ms; the proxy's upstream timeout"
+                ) from None
+            raise Retriable(f"no answer from Salesforce: {exc}") from None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TimeoutException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

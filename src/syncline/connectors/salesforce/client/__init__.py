@@ -6,6 +6,11 @@ lock that serialises refreshes) and `CallBudget` (a shared, never-exceeded call 
 `syncline.connectors.salesforce.errors`.
 """
 
+from syncline.connectors.credentials import (
+    CredentialStore,
+    InMemoryCredentialStore,
+    StoredTokens,
+)
 from syncline.connectors.salesforce.client.auth import (
     ClientCredentialsGrant,
     RefreshTokenGrant,
@@ -31,11 +36,6 @@ from syncline.connectors.salesforce.client.bulk1 import Bulk1Api, Bulk1Load
 from syncline.connectors.salesforce.client.bulk2 import Bulk2Api, IngestResults
 from syncline.connectors.salesforce.client.client import SalesforceClient
 from syncline.connectors.salesforce.client.connect import ClientOptions, OAuthApp
-from syncline.connectors.salesforce.client.credentials import (
-    CredentialStore,
-    InMemoryCredentialStore,
-    StoredTokens,
-)
 from syncline.connectors.salesforce.client.domain import LoginEndpoints, login_base_url, login_endpoints
 from syncline.connectors.salesforce.client.http import DEFAULT_API_VERSION, SalesforceHttp
 from syncline.connectors.salesforce.client.interactive import (

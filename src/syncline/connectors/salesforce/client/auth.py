@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from syncline.connectors.salesforce.client.credentials import CredentialStore, StoredTokens
+from syncline.connectors.credentials import CredentialStore, StoredTokens
 from syncline.connectors.salesforce.client.oauth import OAuthClient, TokenResponse
 from syncline.connectors.salesforce.errors import MissingCredentials
 

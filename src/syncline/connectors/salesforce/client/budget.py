@@ -10,14 +10,8 @@ shared counter per connection; `InMemoryCallBudget` is the single-process versio
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
-from syncline.connectors.salesforce.errors import BudgetExhausted
+from syncline.connectors.budget import DAY_SECONDS, CallBudget, InMemoryCallBudget, UnlimitedBudget
 
 __all__ = [
     "DAY_SECONDS",
@@ -29,86 +23,7 @@ __all__ = [
     "parse_limit_info",
 ]
 
-DAY_SECONDS = 24 * 60 * 60
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-@runtime_checkable
-class CallBudget(Protocol):
-    """A cap on API calls, shared by everything that uses one connection."""
-
-    def spend(self, calls: int = 1) -> None:
-        """Reserve `calls` calls, about to be sent.
-
-        Raises:
-            BudgetExhausted: The cap would be exceeded; nothing was reserved and nothing may be sent.
-        """
-        ...
-
-    def observe(self, used: int, limit: int) -> None:
-        """Salesforce reported org-wide usage `used` of `limit` (from `Sforce-Limit-Info`)."""
-        ...
-
-
-class UnlimitedBudget:
-    """No cap: the default when the caller passes no budget."""
-
-    def spend(self, calls: int = 1) -> None:
-        pass
-
-    def observe(self, used: int, limit: int) -> None:
-        pass
-
-
-class InMemoryCallBudget:
-    """A cap of `cap` calls per rolling `window` seconds, for one process (thread-safe).
-
-    Attributes:
-        cap: Calls allowed per window.
-        observed: The last `(used, limit)` Salesforce reported, or None.
-    """
-
-    def __init__(
-        self, cap: int, *, window: float = DAY_SECONDS, clock: Callable[[], float] = time.time
-    ) -> None:
-        if cap < 0:
-            msg = f"cap must be >= 0, not {cap}"
-            raise ValueError(msg)
-        self.cap = cap
-        self.window = window
-        self.observed: tuple[int, int] | None = None
-        self._clock = clock
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    @property
-    def used(self) -> int:
-        """Calls spent in the current window."""
-        with self._lock:
-            self._expire(self._clock())
-            return len(self._sent)
-
-    def spend(self, calls: int = 1) -> None:
-        with self._lock:
-            now = self._clock()
-            self._expire(now)
-            used = len(self._sent)
-            if used + calls > self.cap:
-                raise BudgetExhausted(self.cap, used, self._resume_at(used + calls - self.cap))
-            self._sent.extend([now] * calls)
-
-    def observe(self, used: int, limit: int) -> None:
-        with self._lock:
-            self.observed = (used, limit)
-
-    def _expire(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-
-    def _resume_at(self, must_leave: int) -> datetime | None:
-        if must_leave > len(self._sent):  # asked for more than the cap: never
-            return None
-        return datetime.fromtimestamp(self._sent[must_leave - 1] + self.window, UTC)
 
 
 def parse_limit_info(header: str | None) -> tuple[int, int] | None:

@@ -13,6 +13,11 @@ from typing import Any
 
 import httpx
 
+from syncline.connectors.credentials import (
+    CredentialStore,
+    InMemoryCredentialStore,
+    StoredTokens,
+)
 from syncline.connectors.salesforce.client.auth import TokenManager
 from syncline.connectors.salesforce.client.budget import CallBudget
 from syncline.connectors.salesforce.client.bulk1 import Bulk1Api
@@ -23,11 +28,6 @@ from syncline.connectors.salesforce.client.connect import (
     build_http_client,
     oauth_client,
     token_source,
-)
-from syncline.connectors.salesforce.client.credentials import (
-    CredentialStore,
-    InMemoryCredentialStore,
-    StoredTokens,
 )
 from syncline.connectors.salesforce.client.http import SalesforceHttp
 from syncline.connectors.salesforce.client.oauth import OAuthClient

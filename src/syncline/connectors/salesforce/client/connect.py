@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from syncline.connectors.capabilities import OAuthApp
 from syncline.connectors.salesforce.client.auth import (
     DEFAULT_REFRESH_MARGIN,
     DEFAULT_SESSION_LIFETIME,
@@ -35,14 +36,6 @@ __all__ = [
 ]
 
 Verify = ssl.SSLContext | str | Path | bool
-
-
-@dataclass(frozen=True)
-class OAuthApp:
-    """A connected app: the customer's (`api`, `clientcredentials`) or syncline's own (`browser`, `code`)."""
-
-    client_id: str
-    client_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,13 +80,14 @@ def build_http_client(options: ClientOptions) -> httpx.Client:
 
 
 def connected_app(config: SalesforceConfig, app: OAuthApp | None) -> OAuthApp:
-    """The app to authenticate as; `app` wins (syncline's own app in browser/code mode).
+    """The app to authenticate as: the connection's own when it names one, else `app` (syncline's own).
 
     Raises:
         MissingCredentials: The mode needs a client id or secret that is missing.
     """
-    client_id = app.client_id if app else config.client_id
-    client_secret = app.client_secret if app else config.client_secret
+    use_app = app is not None and not config.client_id
+    client_id = app.client_id if use_app and app else config.client_id
+    client_secret = app.client_secret if use_app and app else config.client_secret
     if not client_id:
         raise MissingCredentials("client_id", config.connect_mode)
     if config.connect_mode in ("api", "clientcredentials") and not client_secret:

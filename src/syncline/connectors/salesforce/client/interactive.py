@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from syncline.connectors.credentials import StoredTokens
 from syncline.connectors.salesforce.client.authorize import (
     DEFAULT_SCOPE,
     AuthorizationRequest,
@@ -26,7 +27,6 @@ from syncline.connectors.salesforce.client.connect import (
     connected_app,
     oauth_client,
 )
-from syncline.connectors.salesforce.client.credentials import StoredTokens
 from syncline.connectors.salesforce.client.domain import login_endpoints
 from syncline.connectors.salesforce.config import SalesforceConfig
 

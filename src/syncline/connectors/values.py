@@ -1,26 +1,8 @@
-"""The query runner's contract: run one ad-hoc query against a connection, return at most N rows."""
+"""Upstream values as JSON can carry them (samples, query-runner previews)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-
-from syncline.connectors.errors import ConnectorError
-
-MAX_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """Column names in query order and rows as dicts; `truncated` when the query had more than the cap."""
-
-    fields: list[str]
-    rows: list[dict[str, Any]]
-    truncated: bool = False
-
-
-class QueryFailed(ConnectorError):
-    """The upstream rejected the query; the message is the upstream's own (e.g. a syntax error)."""
 
 
 def json_safe(value: Any) -> Any:

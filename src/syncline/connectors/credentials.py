@@ -1,4 +1,4 @@
-"""Where a connection's tokens live between calls, processes and restarts.
+"""Where an OAuth connection's tokens live between calls, processes and restarts.
 
 With Refresh Token Rotation on, each refresh returns a new single-use refresh token and retires the old
 one; presenting a retired token revokes the whole grant. So every refresh of one connection must be

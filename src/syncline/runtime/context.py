@@ -1,0 +1,61 @@
+"""The one place a connector's context is built from a saved connection (or a configuration not saved yet).
+
+The API, jobs and the Connection Proxy all call `connector_context`, so a saved connection always runs
+on its shared token store (a rotated refresh token is saved, whoever refreshed it) and on its shared
+API-call budget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from syncline.connectors.base import ConnectionConfig, ConnectionType, ConnectorContext
+from syncline.connectors.capabilities import OAuthApp
+from syncline.runtime.connection_state import DbCallBudget, DbCredentialStore
+from syncline.settings import Settings
+from syncline.store.crypto import SecretBox
+from syncline.store.db import Store
+
+__all__ = ["connector_context", "lock_dir", "oauth_app"]
+
+
+def lock_dir(settings: Settings) -> Path:
+    """Where the file locks of a SQLite-backed store live."""
+    return settings.data_dir / "locks"
+
+
+def oauth_app(settings: Settings, ctype: ConnectionType[Any]) -> OAuthApp | None:
+    """syncline's own OAuth app for the type, from `SYNCLINE_<APP>_CLIENT_ID` / `_CLIENT_SECRET`."""
+    if ctype.oauth is None:
+        return None
+    client_id = getattr(settings, f"{ctype.oauth.app_setting}_client_id", None)
+    if not client_id:
+        return None
+    return OAuthApp(client_id, getattr(settings, f"{ctype.oauth.app_setting}_client_secret", None))
+
+
+def connector_context(
+    settings: Settings,
+    store: Store,
+    box: SecretBox,
+    ctype: ConnectionType[Any],
+    config: ConnectionConfig,
+    connection_id: str | None,
+) -> ConnectorContext:
+    """The context a connector runs in. `connection_id` None: a configuration not saved yet, whose
+    tokens live in memory for the one call and whose calls are not metered."""
+    credentials = budget = None
+    if connection_id is not None:
+        if ctype.oauth is not None:
+            credentials = DbCredentialStore(store, box, lock_dir(settings), connection_id)
+        if ctype.metering is not None:
+            cap = ctype.metering.daily_cap(config)
+            budget = DbCallBudget(store, lock_dir(settings), connection_id, cap=cap)
+    return ConnectorContext(
+        data_dir=settings.data_dir,
+        credentials=credentials,
+        budget=budget,
+        oauth_app=oauth_app(settings, ctype),
+        statement_timeout=getattr(settings, "statement_timeout_seconds", None),
+    )
