@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from syncline.connectors.errors import BudgetExhausted
 from syncline.connectors.salesforce.client import (
     InMemoryCallBudget,
     conservative_cap,
     counts_against_limit,
     parse_limit_info,
 )
-from syncline.connectors.errors import BudgetExhausted
 from tests.connectors.salesforce.helpers import Org
 
 
