@@ -241,6 +241,35 @@ def test_the_heartbeat_keeps_a_long_job_from_being_reconciled(
     assert ex.wait(job_id, TIMEOUT).status is JobStatus.INTERRUPTED  # its late outcome is dropped
 
 
+class ObservedClock(FakeClock):
+    """A fake clock that counts the reads made by the housekeeping thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.housekeeping_reads = 0
+        self.read = threading.Condition()
+
+    def __call__(self) -> Any:
+        if threading.current_thread().name == "syncline-job-housekeeping":
+            with self.read:
+                self.housekeeping_reads += 1
+                self.read.notify_all()
+        return super().__call__()
+
+
+def test_the_housekeeping_thread_refreshes_heartbeats(executor: Factory, store: Store, gates: Gates) -> None:
+    clock = ObservedClock()
+    ex = executor(clock=clock, heartbeat_seconds=0.01, stale_after_seconds=3600, reconcile_seconds=3600)
+    job_id = submit(ex, new_org(store), "test.blocking", "beating")
+    assert gates.started("beating").wait(TIMEOUT)
+    clock.advance(100)
+    with clock.read:
+        seen = clock.housekeeping_reads
+        # two more beats: the first read the new time, and its write was committed before the second
+        assert clock.read.wait_for(lambda: clock.housekeeping_reads >= seen + 2, TIMEOUT)
+    assert ex.jobs.require(job_id).heartbeat_at == clock.now
+
+
 def test_start_interrupts_jobs_of_a_worker_that_died(executor: Factory, store: Store) -> None:
     clock = FakeClock()
     dead = JobStore(store, clock=clock)

@@ -101,7 +101,8 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
         self._known: set[str] = set()  # job ids queued in memory or running here
         self._running: dict[str, JobRun[RuntimeT]] = {}
         self._waiters: dict[str, set[threading.Event]] = {}
-        self._threads: list[threading.Thread] = []
+        self._workers: list[threading.Thread] = []
+        self._housekeeper: threading.Thread | None = None
         self._stopping = threading.Event()
         self._started = False
         self._closed = False
@@ -115,16 +116,17 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
                 return self
             self._started = True
         self.reconcile()
+        # Daemon threads: a handler that ignores the shutdown must not keep the process alive.
         for n in range(self.workers):
-            self._spawn(self._work, f"syncline-job-{n}")
-        self._spawn(self._housekeeping, "syncline-job-housekeeping")
+            worker = threading.Thread(target=self._work, name=f"syncline-job-{n}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        self._housekeeper = threading.Thread(
+            target=self._housekeeping, name="syncline-job-housekeeping", daemon=True
+        )
+        self._housekeeper.start()
         self.resume()
         return self
-
-    def _spawn(self, target: Any, name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        thread.start()
-        self._threads.append(thread)
 
     def resume(self) -> int:
         """Submit the jobs `queued` in the table (e.g. left by a restart); returns how many were new here."""
@@ -147,13 +149,11 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
         for run in running:
             run.signal_stop(by_request=False)
         deadline = time.monotonic() + grace
-        workers = [t for t in self._threads if t.name != "syncline-job-housekeeping"]
-        for thread in workers:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._stopping.set()
-        for thread in self._threads:
-            if thread not in workers:
-                thread.join()
+        for worker in self._workers:  # idle workers leave at once: the queue is closed
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self._stopping.set()  # heartbeats continued during the grace period; now they stop
+        if self._housekeeper is not None:
+            self._housekeeper.join()
         with self._lock:
             abandoned = list(self._running)
         for job_id in abandoned:
@@ -236,6 +236,8 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
                 self._notify(job_id)
 
     def _run_one(self, job_id: str) -> None:
+        if self._closed:
+            return  # taken just before shutdown: leave it queued for the next start
         record = self.jobs.claim(job_id, self.owner)
         if record is None:
             return  # canceled while queued, or claimed by another executor
