@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Generic, Self
 
@@ -189,7 +190,7 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
             if record.id in self._known:
                 return 0
             self._known.add(record.id)
-        self._queue.put(record.organization_id, record.id)
+            self._queue.put(record.organization_id, record.id)  # under the lock: shutdown closes the queue
         return 1
 
     def wait(self, job_id: str, timeout: float | None = None) -> JobRecord:
@@ -274,7 +275,7 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
                     owner=self.owner,
                 )
 
-    def _finish(self, job_id: str, move: Any, *args: Any, **kwargs: Any) -> None:
+    def _finish(self, job_id: str, move: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         try:
             move(*args, **kwargs)
         except JobError as exc:  # the reconciler or a shutdown got there first
