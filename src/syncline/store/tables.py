@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from syncline.store.types import UTCDateTime, utcnow
@@ -230,3 +240,36 @@ class ProxyCall(Base):
     organization_id: Mapped[str] = mapped_column(String(36), index=True)
     status: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Job(Base):
+    """One piece of background work; `runtime/jobs/states.py` owns the `status` transitions."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        # The reconciler looks for running jobs whose heartbeat is old; resume lists queued jobs by age.
+        Index("ix_jobs_status_heartbeat", "status", "heartbeat_at"),
+        # An organization's jobs in one state, oldest first ("queued jobs of an org").
+        Index("ix_jobs_org_status_created", "organization_id", "status", "created_at"),
+        # The jobs about one subject (e.g. "is a schema refresh of this connection running?").
+        Index("ix_jobs_subject_kind", "subject_id", "kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))  # a registered job kind, e.g. "query"
+    subject_id: Mapped[str | None] = mapped_column(String(255))  # what the job is about, e.g. a connection
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # queued | running | completed | failed | canceled | interrupted
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(255))  # the executor that claimed it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    progress: Mapped[Any | None] = mapped_column(JSON)
+    checkpoint: Mapped[Any | None] = mapped_column(JSON)
+    result: Mapped[Any | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,56 @@
+"""Polytomic's jobs API: the state of one asynchronous job, read from the `jobs` table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from syncline.api.deps import CallerDep, SessionDep
+from syncline.api.errors import NotFound
+from syncline.runtime.jobs.states import JobStatus
+from syncline.store.tables import Job
+
+router = APIRouter(prefix="/api", tags=["jobs"])
+
+# Polytomic's four job states; canceled and interrupted jobs are failures there, their error says which.
+POLYTOMIC_STATUS = {
+    JobStatus.QUEUED: "created",
+    JobStatus.RUNNING: "running",
+    JobStatus.COMPLETED: "done",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELED: "failed",
+    JobStatus.INTERRUPTED: "failed",
+}
+
+_DEFAULT_ERRORS = {
+    JobStatus.FAILED: "the job failed",
+    JobStatus.CANCELED: "canceled",
+    JobStatus.INTERRUPTED: "interrupted",
+}
+
+
+def job_response(job: Job) -> dict[str, Any]:
+    """The `JobResponse` body of a job row."""
+    status = JobStatus(job.status)
+    error = None
+    if status in _DEFAULT_ERRORS:
+        error = job.error or _DEFAULT_ERRORS[status]
+        if status is not JobStatus.FAILED and not error.startswith(str(status)):
+            error = f"{status}: {error}"
+    return {
+        "job_id": job.id,
+        "type": job.kind,
+        "status": POLYTOMIC_STATUS[status],
+        "result": job.result if status is JobStatus.COMPLETED else None,
+        "error": error,
+    }
+
+
+@router.get("/jobs/{job_type}/{job_id}")
+def get_job(job_type: str, job_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """The current state of an asynchronous job of `job_type` (e.g. `createmodel`) in the caller's org."""
+    job = session.get(Job, job_id)
+    if job is None or job.organization_id != caller.organization_id or job.kind != job_type:
+        raise NotFound(f"{job_type} job {job_id} not found", metadata={"id": job_id, "type": job_type})
+    return {"data": job_response(job)}
