@@ -34,10 +34,10 @@ class DuckDBModelSource:
                 if rel is None:
                     return Description(fields=())
                 schema = rel.limit(0).to_arrow_table().schema
+                remote = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
                 key = self._primary_key(conn, relation.table) if relation.table else ()
             except duckdb.Error as exc:
                 raise QueryFailed(str(exc).strip()) from exc
-        remote = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
         fields = tuple(DescribedField(f.name, f.type, f.nullable, remote.get(f.name, "")) for f in schema)
         return Description(fields=fields, primary_key=key)
 
