@@ -13,7 +13,7 @@ from syncline.store.idempotency import IdempotencyRecords
 
 def open_service(settings: Settings) -> tuple[AppState, Bootstrap]:
     settings.ensure_data_dir()
-    store = Store(settings.database_url)
+    store = Store.from_settings(settings)
     store.migrate()
     box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     with store.session() as session:

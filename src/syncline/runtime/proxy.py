@@ -5,8 +5,8 @@ also logs it in `proxy_calls`), sent upstream by the connector (`connectors/sale
 its outcome recorded (`finish_call`). Every refusal is a `ProxyError` carrying the HTTP status, error key,
 message and (for validation) the offending field, which the router answers as a Polytomic error body.
 
-Limits have production defaults and can be changed per process through the environment (tests use this):
-SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE, SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE, SYNCLINE_PROXY_TIMEOUT_MS.
+Limits come from the process settings (`SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE`,
+`SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE`, `SYNCLINE_PROXY_TIMEOUT_MS`; tests set them per process).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import base64
 import codecs
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,9 +42,6 @@ from syncline.store.types import utcnow
 
 MAX_REQUEST_BODY_BYTES = 256 * 1024
 MAX_RESPONSE_BODY_BYTES = 1024 * 1024
-DEFAULT_TIMEOUT_MS = 30_000
-DEFAULT_RATE_LIMIT_PER_MINUTE = 60
-DEFAULT_ORG_RATE_LIMIT_PER_MINUTE = 600
 MAX_PATH_LENGTH = 4096
 MAX_RAW_QUERY_LENGTH = 16_384
 MAX_HEADERS = 50
@@ -126,29 +122,16 @@ _BLOCKED_REQUEST = frozenset(name.lower() for name in BLOCKED_REQUEST_HEADERS)
 
 @dataclass(frozen=True)
 class ProxyLimits:
-    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
-    org_rate_limit_per_minute: int = DEFAULT_ORG_RATE_LIMIT_PER_MINUTE
-    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    rate_limit_per_minute: int
+    org_rate_limit_per_minute: int
+    timeout_ms: int
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ProxyLimits:
-        env = os.environ if environ is None else environ
-
-        def number(name: str, default: int) -> int:
-            try:
-                value = int(env.get(name) or default)
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
+    def from_settings(cls, settings: Settings) -> ProxyLimits:
         return cls(
-            rate_limit_per_minute=number(
-                "SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE
-            ),
-            org_rate_limit_per_minute=number(
-                "SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE", DEFAULT_ORG_RATE_LIMIT_PER_MINUTE
-            ),
-            timeout_ms=number("SYNCLINE_PROXY_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
+            rate_limit_per_minute=settings.proxy_rate_limit_per_minute,
+            org_rate_limit_per_minute=settings.proxy_org_rate_limit_per_minute,
+            timeout_ms=settings.proxy_timeout_ms,
         )
 
 
@@ -501,7 +484,6 @@ def run_proxy_call(
     organization_id: str,
     config: SalesforceConfig,
     request: PreparedRequest,
-    limits: ProxyLimits,
 ) -> dict[str, Any]:
     """Admit, send, log and shape one proxied call; the `data` of the proxy's answer.
 
@@ -516,6 +498,7 @@ def run_proxy_call(
             f"the connection is not authorized yet (connect_mode {config.connect_mode}): open its auth_url "
             "and approve access in Salesforce first",
         )
+    limits = ProxyLimits.from_settings(settings)
     call_id = reserve_call(
         store, lock_dir(settings), connection_id=connection_id, organization_id=organization_id, limits=limits
     )
@@ -637,10 +620,10 @@ def proxy_info(
     box: SecretBox,
     connection_id: str,
     config: SalesforceConfig,
-    limits: ProxyLimits,
     enabled: bool,
 ) -> dict[str, Any]:
     """The proxy contract of a Salesforce connection (`GET .../proxy/info`); no secret is shown."""
+    limits = ProxyLimits.from_settings(settings)
     ctx = context_for(settings, store, box, connection_id, config)
     base_url = None
     if not needs_authorization(config):

@@ -24,7 +24,6 @@ from syncline.connectors.registry import get_connection_type
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.runtime.proxy import (
     ProxyError,
-    ProxyLimits,
     prepare_request,
     proxy_enabled,
     proxy_info,
@@ -136,7 +135,6 @@ def get_proxy_info(
             box=state.secret_box,
             connection_id=connection.id,
             config=config,
-            limits=ProxyLimits.from_env(),
             enabled=enabled,
         )
     }
@@ -183,7 +181,6 @@ def execute_proxy(
             organization_id=organization_id,
             config=config,
             request=prepared,
-            limits=ProxyLimits.from_env(),
         )
     except ProxyError as exc:
         raise ProxyFailure(exc) from None
