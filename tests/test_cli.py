@@ -1,4 +1,4 @@
-"""The `syncline` command: version, first-start key, key minting."""
+"""The `syncline` command: version, first-start key, key minting, settings."""
 
 from __future__ import annotations
 
@@ -8,22 +8,28 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+from cryptography.fernet import Fernet
 
 from syncline import __version__
+from syncline.settings import Settings, variable
 from tests.support.server import ServerProcess, free_port
 
 
-def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, data_dir: Path, extra_env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCLINE_")}
     env["SYNCLINE_DATA_DIR"] = str(data_dir)
     env["COLUMNS"] = "200"
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "syncline.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=check,
     )
 
 
@@ -74,3 +80,48 @@ def test_keys_create_mints_a_key_the_server_accepts(tmp_path: Path) -> None:
             assert me.status_code == 200
     finally:
         server.stop()
+
+
+def test_config_prints_every_setting_with_its_source_and_no_secret(tmp_path: Path) -> None:
+    secrets = {
+        "SYNCLINE_API_KEY": "sl_cli_config_key_0123456789",
+        "SYNCLINE_SECRET_KEY": Fernet.generate_key().decode(),
+        "SYNCLINE_SALESFORCE_CLIENT_ID": "3MVG9.app",
+        "SYNCLINE_SALESFORCE_CLIENT_SECRET": "sf-app-secret-value",
+    }
+    extra_env = {
+        **secrets,
+        "SYNCLINE_DATABASE_URL": "postgresql+psycopg://sync:db-password-1@db.internal:5432/syncline",
+        "SYNCLINE_PROXY_TIMEOUT_MS": "500",
+        "SYNCLINE_PROXY_TIMEOUT": "5",
+    }
+    output = run_cli("config", data_dir=tmp_path, extra_env=extra_env).stdout
+    rows = {line.split()[0]: line.split()[1:] for line in output.splitlines()[1:]}
+    assert set(rows) == {variable(name) for name in Settings.model_fields} | {"SYNCLINE_PROXY_TIMEOUT"}
+    assert rows["SYNCLINE_PROXY_TIMEOUT_MS"] == ["500", "environment"]
+    assert rows["SYNCLINE_JOB_WORKERS"] == ["4", "default"]
+    assert rows["SYNCLINE_DATA_DIR"] == [str(tmp_path), "environment"]
+    assert rows["SYNCLINE_DATABASE_URL"] == [
+        "postgresql+psycopg://sync:********@db.internal:5432/syncline",
+        "environment",
+    ]
+    for name in ("SYNCLINE_API_KEY", "SYNCLINE_SECRET_KEY", "SYNCLINE_SALESFORCE_CLIENT_SECRET"):
+        assert rows[name] == ["********", "environment"]
+    assert rows["SYNCLINE_PROXY_TIMEOUT"] == ["ignored:", "not", "a", "syncline", "setting"]
+    del secrets["SYNCLINE_SALESFORCE_CLIENT_ID"]  # not a secret: shown as is
+    for secret in [*secrets.values(), "db-password-1"]:
+        assert secret not in output
+
+
+@pytest.mark.parametrize("command", [("serve",), ("keys", "create"), ("config",)])
+def test_bad_settings_stop_the_command_with_one_line_each(tmp_path: Path, command: tuple[str, ...]) -> None:
+    bad = {"SYNCLINE_PROXY_TIMEOUT_MS": "abc", "SYNCLINE_JOB_WORKERS": "0", "SYNCLINE_API_KEY": "tiny-key"}
+    result = run_cli(*command, data_dir=tmp_path, extra_env=bad, check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "SYNCLINE_API_KEY: must be at least 16 characters, without spaces at either end",
+        "SYNCLINE_JOB_WORKERS: must be a whole number greater than 0 and at most 64, got '0'",
+        "SYNCLINE_PROXY_TIMEOUT_MS: must be a whole number greater than 0 and at most 600000, got 'abc'",
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "syncline.db").exists()  # nothing started

@@ -9,12 +9,27 @@ from rich.console import Console
 from rich.panel import Panel
 
 from syncline import __version__
-from syncline.settings import Settings
+from syncline.settings import Settings, SettingsError, unknown_variables
 
 app = typer.Typer(help="syncline: self-hosted data sync that speaks Polytomic's API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console()
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or exit 2 naming every bad variable, one line each."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    from syncline.logs import secrets as log_secrets
+
+    for value in settings.secret_values():
+        log_secrets.add(value)
+    return settings
 
 
 @app.command()
@@ -30,8 +45,8 @@ def serve(
     from syncline.logs import configure_logging
     from syncline.services.container import open_services
 
+    settings = load_settings()
     configure_logging(log_level.upper())
-    settings = Settings.from_env()
     state, boot = open_services(settings)
     if boot.new_key:
         console.print(
@@ -59,13 +74,25 @@ def version() -> None:
     console.print(__version__)
 
 
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings: each variable, its value (secrets masked) and where it came from."""
+    rows = [("variable", "value", "source"), *load_settings().entries()]
+    name_width = max(len(name) for name, _, _ in rows)
+    value_width = max(len(value) for _, value, _ in rows)
+    for name, value, origin in rows:
+        typer.echo(f"{name:<{name_width}}  {value:<{value_width}}  {origin}")
+    for name in unknown_variables():
+        typer.echo(f"{name:<{name_width}}  {'':<{value_width}}  ignored: not a syncline setting")
+
+
 @keys_app.command("create")
 def keys_create() -> None:
     """Mint a new partner key for the bootstrap organization and print it once."""
     from syncline.services.container import open_services
     from syncline.store.keys import issue_key
 
-    state, boot = open_services(Settings.from_env())
+    state, boot = open_services(load_settings())
     value = boot.new_key  # a first start generates one anyway: hand that one out rather than two
     if value is None:
         with state.store.session() as session:

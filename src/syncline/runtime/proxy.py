@@ -5,8 +5,8 @@ also logs it in `proxy_calls`), sent upstream by the connection type's `proxy` c
 its outcome recorded (`finish_call`). Every refusal is a `ProxyError` carrying the HTTP status, error key,
 message and (for validation) the offending field, which the router answers as a Polytomic error body.
 
-Limits have production defaults and can be changed per process through the environment (tests use this):
-SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE, SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE, SYNCLINE_PROXY_TIMEOUT_MS.
+Limits come from the process settings (`SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE`,
+`SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE`, `SYNCLINE_PROXY_TIMEOUT_MS`; tests set them per process).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import base64
 import codecs
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,9 +41,6 @@ from syncline.store.types import utcnow
 
 MAX_REQUEST_BODY_BYTES = 256 * 1024
 MAX_RESPONSE_BODY_BYTES = 1024 * 1024
-DEFAULT_TIMEOUT_MS = 30_000
-DEFAULT_RATE_LIMIT_PER_MINUTE = 60
-DEFAULT_ORG_RATE_LIMIT_PER_MINUTE = 600
 MAX_PATH_LENGTH = 4096
 MAX_RAW_QUERY_LENGTH = 16_384
 MAX_HEADERS = 50
@@ -125,29 +121,16 @@ _BLOCKED_REQUEST = frozenset(name.lower() for name in BLOCKED_REQUEST_HEADERS)
 
 @dataclass(frozen=True)
 class ProxyLimits:
-    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
-    org_rate_limit_per_minute: int = DEFAULT_ORG_RATE_LIMIT_PER_MINUTE
-    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    rate_limit_per_minute: int
+    org_rate_limit_per_minute: int
+    timeout_ms: int
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ProxyLimits:
-        env = os.environ if environ is None else environ
-
-        def number(name: str, default: int) -> int:
-            try:
-                value = int(env.get(name) or default)
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
+    def from_settings(cls, settings: Settings) -> ProxyLimits:
         return cls(
-            rate_limit_per_minute=number(
-                "SYNCLINE_PROXY_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE
-            ),
-            org_rate_limit_per_minute=number(
-                "SYNCLINE_PROXY_ORG_RATE_LIMIT_PER_MINUTE", DEFAULT_ORG_RATE_LIMIT_PER_MINUTE
-            ),
-            timeout_ms=number("SYNCLINE_PROXY_TIMEOUT_MS", DEFAULT_TIMEOUT_MS),
+            rate_limit_per_minute=settings.proxy_rate_limit_per_minute,
+            org_rate_limit_per_minute=settings.proxy_org_rate_limit_per_minute,
+            timeout_ms=settings.proxy_timeout_ms,
         )
 
 
@@ -501,7 +484,6 @@ def run_proxy_call(
     organization_id: str,
     config: ConnectionConfig,
     request: PreparedRequest,
-    limits: ProxyLimits,
 ) -> dict[str, Any]:
     """Admit, send, log and shape one proxied call; the `data` of the proxy's answer.
 
@@ -517,6 +499,7 @@ def run_proxy_call(
             f"the connection is not authorized yet (connect_mode {getattr(config, 'connect_mode', '')}): "
             f"open its auth_url and approve access in {ctype.name} first",
         )
+    limits = ProxyLimits.from_settings(settings)
     call_id = reserve_call(
         store, lock_dir(settings), connection_id=connection_id, organization_id=organization_id, limits=limits
     )
@@ -624,11 +607,11 @@ def proxy_info(
     ctype: ConnectionType[Any],
     connection_id: str,
     config: ConnectionConfig,
-    limits: ProxyLimits,
     enabled: bool,
 ) -> dict[str, Any]:
     """The proxy contract of a connection (`GET .../proxy/info`); no secret is shown."""
     assert ctype.proxy is not None
+    limits = ProxyLimits.from_settings(settings)
     ctx = connector_context(settings, store, box, ctype, config, connection_id)
     base_url = ctype.proxy.base_url(config, ctx, timeout=min(limits.timeout_ms / 1000, INFO_LOGIN_TIMEOUT))
     return {

@@ -29,7 +29,7 @@ class Services:
 
 def open_services(settings: Settings) -> tuple[Services, Bootstrap]:
     settings.ensure_data_dir()
-    store = Store(settings.database_url)
+    store = Store.from_settings(settings)
     store.migrate()
     box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     with store.session() as session:

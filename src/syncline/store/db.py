@@ -12,13 +12,21 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from syncline.settings import Settings
 
-def make_engine(database_url: str) -> Engine:
+DEFAULT_POOL_SIZE = 5
+DEFAULT_MAX_OVERFLOW = 10
+
+
+def make_engine(
+    database_url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+) -> Engine:
+    """An engine for the metadata store; the pool sizes apply to PostgreSQL (SQLite keeps its defaults)."""
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(database_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -45,8 +53,14 @@ def migrate(engine: Engine) -> None:
 class Store:
     """The metadata store: one engine and a session factory."""
 
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    ) -> None:
+        self.engine = make_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -59,6 +73,13 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store of `SYNCLINE_DATABASE_URL`, pooled as `SYNCLINE_DB_POOL_SIZE`/`_MAX_OVERFLOW` say."""
+        return cls(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
 
     def migrate(self) -> None:
         migrate(self.engine)

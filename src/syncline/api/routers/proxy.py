@@ -21,7 +21,6 @@ from syncline.connectors.base import ConnectionConfig
 from syncline.connectors.registry import all_connection_types, get_connection_type
 from syncline.runtime.proxy import (
     ProxyError,
-    ProxyLimits,
     prepare_request,
     proxy_enabled,
     proxy_info,
@@ -129,7 +128,6 @@ def get_proxy_info(
             ctype=get_connection_type(connection.type),
             connection_id=connection.id,
             config=config,
-            limits=ProxyLimits.from_env(),
             enabled=enabled,
         )
     }
@@ -177,7 +175,6 @@ def execute_proxy(
             organization_id=organization_id,
             config=config,
             request=prepared,
-            limits=ProxyLimits.from_env(),
         )
     except ProxyError as exc:
         raise ProxyFailure(exc) from None
