@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from sfemu import ids
@@ -34,14 +35,14 @@ class Org:
         self.locks = ParentLocks(config.fault_seed)
         with self.db.transaction() as conn:
             create_tables(conn, self.schema)
-            self._restore_clock()
+            self._restore_clock(conn)
         self.user_id = self._bootstrap()
         self.tokens = TokenStore(self.db, config, self.org_id)
 
-    def _restore_clock(self) -> None:
+    def _restore_clock(self, conn: sqlite3.Connection) -> None:
         latest = None
         for obj in self.schema.objects.values():
-            row = self.db.conn.execute(f"SELECT MAX(SystemModstamp) FROM {quote(table_name(obj))}").fetchone()
+            row = conn.execute(f"SELECT MAX(SystemModstamp) FROM {quote(table_name(obj))}").fetchone()
             if row and row[0] and (latest is None or row[0] > latest):
                 latest = row[0]
         if latest:

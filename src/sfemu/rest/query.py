@@ -96,13 +96,13 @@ def _serve(
 ) -> dict[str, Any]:
     remaining = total - served
     take = max(min(size, remaining), 0)
-    with org.db.lock:
+    with org.db.reading() as conn:
         if compiled.aggregate:
-            rows = org.db.conn.execute(compiled.sql, compiled.params).fetchall()
+            rows = conn.execute(compiled.sql, compiled.params).fetchall()
         else:
             sql, params = compiled.page(take, after=after)
-            rows = org.db.conn.execute(sql, params).fetchall() if take else []
-        records = rest_records(org.db.conn, compiled, rows, api_version=version)
+            rows = conn.execute(sql, params).fetchall() if take else []
+        records = rest_records(conn, compiled, rows, api_version=version)
     served += len(rows)
     body: dict[str, Any] = {
         "totalSize": total,
@@ -127,8 +127,8 @@ def _run(request: Request, *, include_deleted: bool, tooling: bool) -> Response:
     compiled = compile_query(
         soql, org.schema, tooling=tooling, include_deleted=include_deleted, now=org.clock.now()
     )
-    with org.db.lock:
-        total = org.db.conn.execute(compiled.count_sql, compiled.count_params).fetchone()[0]
+    with org.db.reading() as conn:
+        total = conn.execute(compiled.count_sql, compiled.count_params).fetchone()[0]
     if compiled.count_only:
         return JSONResponse({"totalSize": total, "done": True, "records": []})
     return JSONResponse(

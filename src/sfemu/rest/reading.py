@@ -25,9 +25,9 @@ def _select(
         include_deleted=True,
         now=org.clock.now(),
     )
-    with org.db.lock:
-        rows = org.db.conn.execute(compiled.sql, compiled.params).fetchall()
-        records = rest_records(org.db.conn, compiled, rows, api_version=version)
+    with org.db.reading() as conn:
+        rows = conn.execute(compiled.sql, compiled.params).fetchall()
+        records = rest_records(conn, compiled, rows, api_version=version)
     asked = {name.lower() for name in names} | {"attributes"}
     found = {}
     for record in records:

@@ -44,13 +44,12 @@ class RecordStore:
         normalized = ids.normalize(record_id)
         if normalized is None:
             return None
-        row = self.db.conn.execute(
-            f"SELECT * FROM {quote(table_name(obj))} WHERE Id = ?", (normalized,)
-        ).fetchone()
-        return dict(row) if row else None
+        rows = self.db.read(f"SELECT * FROM {quote(table_name(obj))} WHERE Id = ?", (normalized,))
+        return dict(rows[0]) if rows else None
 
     def find_by_field(self, obj: ObjectDef, f: FieldDef, value: Any) -> list[str]:
-        return find_by_field(self.db.conn, obj, f, value)
+        with self.db.reading() as conn:
+            return find_by_field(conn, obj, f, value)
 
     # --- writes ----------------------------------------------------------------------------------
 
