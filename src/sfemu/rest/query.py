@@ -1,18 +1,13 @@
 """SOQL over REST: `/query`, `/queryAll`, Tooling query, and `nextRecordsUrl` paging.
 
-A query's later pages are served from a cursor (the compiled query plus the sort key of the last row
-served), so paging is keyset-based and cheap however deep it goes. Cursors live in memory and expire
-after 15 minutes of inactivity, as Salesforce's query locators do.
+A query's later pages are served from a cursor of the org (`sfemu.rest.cursors`): keyset paging that
+stays cheap however deep it goes.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
-import uuid
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -21,53 +16,10 @@ from starlette.responses import JSONResponse, Response
 from sfemu.errors import SalesforceError
 from sfemu.org import Org
 from sfemu.rest.common import caller, org_of, version_of
+from sfemu.rest.cursors import Cursor
 from sfemu.soql import CompiledQuery, compile_query, rest_records
 
-CURSOR_IDLE_SECONDS = 15 * 60
-MAX_CURSORS = 1000
 _BATCH_SIZE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
-
-
-@dataclass
-class Cursor:
-    """An open query: where each page handed out so far ends, by row offset.
-
-    Keeping every page boundary (not just the last) lets a client that lost an answer fetch the same
-    `nextRecordsUrl` again and get the same page, as Salesforce allows.
-    """
-
-    compiled: CompiledQuery
-    positions: dict[int, tuple[Any, ...]]
-    total: int
-    page_size: int
-    tooling: bool
-    touched: float
-
-
-class Cursors:
-    def __init__(self) -> None:
-        self._cursors: OrderedDict[str, Cursor] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def open(self, cursor: Cursor) -> str:
-        with self._lock:
-            key = "01g" + uuid.uuid4().hex[:15]
-            self._cursors[key] = cursor
-            while len(self._cursors) > MAX_CURSORS:
-                self._cursors.popitem(last=False)
-            return key
-
-    def get(self, key: str) -> Cursor:
-        with self._lock:
-            cursor = self._cursors.get(key)
-            if cursor is None or time.monotonic() - cursor.touched > CURSOR_IDLE_SECONDS:
-                self._cursors.pop(key, None)
-                raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-            cursor.touched = time.monotonic()
-            return cursor
-
-
-_cursors = Cursors()
 
 
 def _page_size(request: Request, org: Org) -> int:
@@ -111,8 +63,8 @@ def _serve(
     }
     if not body["done"]:
         if key is None:
-            key = _cursors.open(Cursor(compiled, {}, total, size, tooling, time.monotonic()))
-        _cursors.get(key).positions[served] = compiled.key_of(rows[-1])
+            key = org.cursors.open(Cursor(compiled, {}, total, size, tooling, time.monotonic()))
+        org.cursors.get(key).positions[served] = compiled.key_of(rows[-1])
         body["nextRecordsUrl"] = _records_url(version, tooling, key, served)
     return body
 
@@ -167,7 +119,7 @@ async def next_page(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     key, _, offset = request.path_params["locator"].rpartition("-")
-    cursor = _cursors.get(key)
+    cursor = org.cursors.get(key)
     after = cursor.positions.get(int(offset)) if offset.isdigit() else None
     if after is None:
         raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
