@@ -22,13 +22,13 @@ from sfemu.org import Org
 LATEST_VERSION = "62.0"
 
 
-async def userinfo(request: Request) -> Response:
+def userinfo(request: Request) -> Response:
     org: Org = request.app.state.org
     user = _user(org, authenticate(request).user_id)
     return JSONResponse(userinfo_body(org, user))
 
 
-async def identity(request: Request) -> Response:
+def identity(request: Request) -> Response:
     org: Org = request.app.state.org
     token = request_token(request) or request.query_params.get("oauth_token")
     session_for(org, token)

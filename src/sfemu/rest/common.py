@@ -11,6 +11,7 @@ from starlette.requests import Request
 from sfemu.auth.session import Session, authenticate
 from sfemu.errors import SalesforceError
 from sfemu.org import Org
+from sfemu.routing import body_of
 from sfemu.schema.model import ObjectDef
 
 _VERSION = re.compile(r"^v(\d{2,3}\.\d)$")
@@ -39,8 +40,8 @@ def sobject(org: Org, name: str, *, tooling: bool = False) -> ObjectDef:
     return obj
 
 
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
+def json_body(request: Request) -> Any:
+    raw = body_of(request)
     try:
         return json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -51,8 +52,8 @@ async def json_body(request: Request) -> Any:
         ) from None
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
+def json_object(request: Request) -> dict[str, Any]:
+    body = json_body(request)
     if not isinstance(body, dict):
         raise SalesforceError(
             400,

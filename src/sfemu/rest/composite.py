@@ -6,7 +6,7 @@ ALL_OR_NONE_OPERATION_ROLLED_BACK, as Salesforce does. Without it each record st
 
 from __future__ import annotations
 
-import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -76,7 +76,7 @@ def _parents(obj: ObjectDef, record: dict[str, Any]) -> list[str]:
     return found
 
 
-async def _run(
+def _run(
     org: Org,
     records: list[Any],
     all_or_none: bool,
@@ -93,7 +93,7 @@ async def _run(
         wanted = [p for record in records for p in _safe(parents, record)]
         contested = org.locks.contested(owner, wanted)
         # Hold the parents while "triggers run", so that concurrent requests really overlap.
-        await asyncio.sleep(max(org.config.latency_ms, 20) / 1000)
+        time.sleep(max(org.config.latency_ms, 20) / 1000)
     results: list[Any] = []
     try:
         with org.db.transaction():
@@ -128,10 +128,10 @@ def _safe(function: Callable[[Any], list[str]], record: Any) -> list[str]:
         return []
 
 
-async def create(request: Request) -> Response:
+def create(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         obj = _type_of(org, record)
@@ -140,14 +140,14 @@ async def create(request: Request) -> Response:
         return {"id": org.records.create(obj, record, user_id=session.user_id), "success": True, "errors": []}
 
     return JSONResponse(
-        await _run(org, records, all_or_none, one, lambda r: _parents(_type_of(org, r), r), keep_ids=False)
+        _run(org, records, all_or_none, one, lambda r: _parents(_type_of(org, r), r), keep_ids=False)
     )
 
 
-async def update(request: Request) -> Response:
+def update(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         obj = _type_of(org, record)
@@ -163,10 +163,10 @@ async def update(request: Request) -> Response:
         stored = org.records.get(obj, record.get("id") or record.get("Id") or "") or {}
         return _parents(obj, {**stored, **record})
 
-    return JSONResponse(await _run(org, records, all_or_none, one, parents))
+    return JSONResponse(_run(org, records, all_or_none, one, parents))
 
 
-async def upsert(request: Request) -> Response:
+def upsert(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
@@ -179,7 +179,7 @@ async def upsert(request: Request) -> Response:
             f"Field name provided, {field_name} is not an External ID or indexed field for {obj.name}",
             [field_name],
         )
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         if _type_of(org, record).name != obj.name:
@@ -197,12 +197,10 @@ async def upsert(request: Request) -> Response:
             ) from None
         return {"id": outcome.id, "success": True, "errors": [], "created": outcome.created}
 
-    return JSONResponse(
-        await _run(org, records, all_or_none, one, lambda r: _parents(obj, r), keep_ids=False)
-    )
+    return JSONResponse(_run(org, records, all_or_none, one, lambda r: _parents(obj, r), keep_ids=False))
 
 
-async def delete(request: Request) -> Response:
+def delete(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     raw = request.query_params.get("ids", "")
@@ -225,19 +223,19 @@ async def delete(request: Request) -> Response:
         org.records.delete(obj, record_id, user_id=session.user_id)
         return {"id": normalized, "success": True, "errors": []}
 
-    results = await _run(org, record_ids, all_or_none, one, lambda _r: [])
+    results = _run(org, record_ids, all_or_none, one, lambda _r: [])
     for index, record_id in enumerate(record_ids):
         if not results[index].get("success"):
             results[index] = {"id": ids.normalize(record_id), **results[index]}
     return JSONResponse(results)
 
 
-async def retrieve(request: Request) -> Response:
+def retrieve(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
     if request.method == "POST":
-        body = await json_object(request)
+        body = json_object(request)
         record_ids, fields = body.get("ids") or [], body.get("fields") or []
     else:
         record_ids = [i for i in request.query_params.get("ids", "").split(",") if i]

@@ -23,11 +23,11 @@ def _label(major: int) -> str:
 VERSIONS = [{"label": _label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"} for v in range(31, 66)]
 
 
-async def versions(_request: Request) -> Response:
+def versions(_request: Request) -> Response:
     return JSONResponse(VERSIONS)
 
 
-async def resources(request: Request) -> Response:
+def resources(request: Request) -> Response:
     caller(request)
     version = version_of(request)
     org = org_of(request)
@@ -49,7 +49,7 @@ async def resources(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def limits(request: Request) -> Response:
+def limits(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     maximum = org.config.daily_api_limit
@@ -76,11 +76,11 @@ async def limits(request: Request) -> Response:
     )
 
 
-async def convert_lead_action(request: Request) -> Response:
+def convert_lead_action(request: Request) -> Response:
     """`POST /services/data/vXX.X/actions/standard/convertLead` with `{"inputs": [{leadId, ...}]}`."""
     session = caller(request)
     org = org_of(request)
-    body = await json_object(request)
+    body = json_object(request)
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise SalesforceError(400, "JSON_PARSER_ERROR", "inputs: a list of conversion requests is required")

@@ -98,23 +98,23 @@ def _run(request: Request, *, include_deleted: bool, tooling: bool) -> Response:
     )
 
 
-async def run(request: Request) -> Response:
+def run(request: Request) -> Response:
     return _run(request, include_deleted=False, tooling=False)
 
 
-async def run_all(request: Request) -> Response:
+def run_all(request: Request) -> Response:
     return _run(request, include_deleted=True, tooling=False)
 
 
-async def run_tooling(request: Request) -> Response:
+def run_tooling(request: Request) -> Response:
     return _run(request, include_deleted=False, tooling=True)
 
 
-async def run_tooling_all(request: Request) -> Response:
+def run_tooling_all(request: Request) -> Response:
     return _run(request, include_deleted=True, tooling=True)
 
 
-async def next_page(request: Request) -> Response:
+def next_page(request: Request) -> Response:
     """`/query/{cursor}-{offset}` (also reached through `/queryAll/...` and the Tooling paths)."""
     caller(request)
     org = org_of(request)

@@ -19,12 +19,12 @@ from sfemu.store.records import MultipleMatches
 from sfemu.store.values import parse_datetime
 
 
-async def list_sobjects(request: Request) -> Response:
+def list_sobjects(request: Request) -> Response:
     caller(request)
     return JSONResponse(describe_global(org_of(request).schema, version_of(request)))
 
 
-async def describe_sobject(request: Request) -> Response:
+def describe_sobject(request: Request) -> Response:
     """Describe; `If-Modified-Since` at or after the schema's load time gets 304, as Salesforce does."""
     caller(request)
     org = org_of(request)
@@ -44,7 +44,7 @@ async def describe_sobject(request: Request) -> Response:
     )
 
 
-async def sobject_info(request: Request) -> Response:
+def sobject_info(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     from sfemu.rest.describe import global_entry
@@ -53,11 +53,11 @@ async def sobject_info(request: Request) -> Response:
     return JSONResponse({"objectDescribe": global_entry(obj, version_of(request)), "recentItems": []})
 
 
-async def create(request: Request) -> Response:
+def create(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
-    record_id = org.records.create(obj, await json_object(request), user_id=session.user_id)
+    record_id = org.records.create(obj, json_object(request), user_id=session.user_id)
     version = version_of(request)
     return JSONResponse(
         {"id": record_id, "success": True, "errors": []},
@@ -66,7 +66,7 @@ async def create(request: Request) -> Response:
     )
 
 
-async def record(request: Request) -> Response:
+def record(request: Request) -> Response:
     """GET, PATCH or DELETE one record by id."""
     session = caller(request)
     org = org_of(request)
@@ -81,13 +81,13 @@ async def record(request: Request) -> Response:
             404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + record_id
         )
     if request.method == "PATCH":
-        org.records.update(obj, record_id, await json_object(request), user_id=session.user_id)
+        org.records.update(obj, record_id, json_object(request), user_id=session.user_id)
     else:
         org.records.delete(obj, record_id, user_id=session.user_id)
     return Response(status_code=204)
 
 
-async def by_external_id(request: Request) -> Response:
+def by_external_id(request: Request) -> Response:
     """GET by external id; PATCH upserts (201 created / 200 updated / 300 several); DELETE by external id."""
     session = caller(request)
     org = org_of(request)
@@ -100,7 +100,7 @@ async def by_external_id(request: Request) -> Response:
         )
     version = version_of(request)
     if request.method == "PATCH" or request.method == "POST":
-        body = await json_object(request)
+        body = json_object(request)
         if any(key.lower() == f.name.lower() for key in body):
             raise SalesforceError(
                 400,
@@ -160,7 +160,7 @@ def _covered(end: str) -> str:
     return _sf_datetime(min(end, format_storage(datetime.now(UTC).replace(second=0, microsecond=0))))
 
 
-async def updated(request: Request) -> Response:
+def updated(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
@@ -173,7 +173,7 @@ async def updated(request: Request) -> Response:
     return JSONResponse({"ids": [row[0] for row in rows], "latestDateCovered": _covered(end)})
 
 
-async def deleted(request: Request) -> Response:
+def deleted(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
