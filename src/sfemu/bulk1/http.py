@@ -198,8 +198,9 @@ def _settled_batch(request: Request, org: Org, jobs: JobStore, job: Info) -> Inf
     if batch is None:
         raise BulkError(400, "InvalidBatch", f"Invalid batch id: {batch_id}")
     if batch["state"] in ("Queued", "InProgress"):
-        jobs.settle(batch["id"], lambda: run_batch(org, jobs, job["id"], batch["id"]))
-        batch = jobs.batch(job["id"], batch["id"])
+        job_id, settling = job["id"], batch["id"]
+        jobs.settle(settling, lambda: run_batch(org, jobs, job_id, settling))
+        batch = jobs.batch(job_id, settling)
         assert batch is not None
     return batch
 

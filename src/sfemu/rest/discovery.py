@@ -84,7 +84,7 @@ def convert_lead_action(request: Request) -> Response:
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise SalesforceError(400, "JSON_PARSER_ERROR", "inputs: a list of conversion requests is required")
-    results = []
+    results: list[dict[str, Any]] = []
     for item in inputs:
         try:
             if not isinstance(item, dict) or not item.get("leadId"):

@@ -27,6 +27,14 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+class _ThreadState(threading.local):
+    """What `Database` keeps per thread: its read connection, and how deep in a write it is."""
+
+    def __init__(self) -> None:
+        self.reader: sqlite3.Connection | None = None
+        self.writing = 0
+
+
 class Database:
     """The org's SQLite file: one shared connection for writes, one connection per thread for reads.
 
@@ -45,7 +53,7 @@ class Database:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self.lock = threading.RLock()
-        self._local = threading.local()  # per thread: `reader` connection, `writing` depth
+        self._local = _ThreadState()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._shared = self.path in ("", ":memory:") or self.path.startswith("file::memory:")
@@ -59,7 +67,7 @@ class Database:
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """Hold the write lock and mark this thread as writing, so its reads join the transaction."""
         with self.lock:
-            depth = getattr(self._local, "writing", 0)
+            depth = self._local.writing
             self._local.writing = depth + 1
             try:
                 yield self.conn
@@ -97,14 +105,14 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A connection to read with: this thread's own, or the write connection inside a transaction."""
-        if self._shared or getattr(self._local, "writing", 0):
+        if self._shared or self._local.writing:
             with self._writing() as conn:
                 yield conn
             return
         yield self._reader()
 
     def _reader(self) -> sqlite3.Connection:
-        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        reader = self._local.reader
         if reader is None:
             reader = self._connect()
             reader.execute("PRAGMA query_only=ON")
