@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from sfemu import ids
 from sfemu.auth.session import authenticate, request_token, session_for
 from sfemu.auth.users import User, find_user
-from sfemu.errors import invalid_session, not_found
+from sfemu.errors import InvalidSessionId, NotFound
 from sfemu.org import Org
 
 LATEST_VERSION = "62.0"
@@ -36,7 +36,7 @@ def identity(request: Request) -> Response:
     user_id = ids.normalize(request.path_params["user_id"])
     user = find_user(org, user_id=user_id) if user_id and org_id == org.org_id else None
     if user is None:
-        raise not_found()
+        raise NotFound()
     body = identity_body(org, user)
     version = request.query_params.get("version")
     if version:
@@ -152,7 +152,7 @@ def utc_offset_ms(time_zone: str) -> int:
 def _user(org: Org, user_id: str) -> User:
     user = find_user(org, user_id=user_id)
     if user is None:  # deactivated or deleted since the token was issued
-        raise invalid_session()
+        raise InvalidSessionId()
     return user
 
 

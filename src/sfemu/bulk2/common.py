@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS
 from sfemu.bulk2.jobs import Info, JobStore, store_of
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidJob, NotFound
 from sfemu.org import Org
 from sfemu.rest.common import org_of, version_of
 
@@ -32,22 +32,14 @@ def store(request: Request) -> JobStore:
     return store_of(org_of(request))
 
 
-def not_found() -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
-
-
-def invalid_job(message: str) -> SalesforceError:
-    return SalesforceError(400, "INVALIDJOB", message)
-
-
 def csv_format(body: dict[str, Any]) -> tuple[str, str]:
     """The job's `columnDelimiter` and `lineEnding` names (defaults COMMA and LF), or INVALIDJOB."""
     delimiter = body.get("columnDelimiter") or "COMMA"
     if delimiter not in DELIMITERS:
-        raise invalid_job(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
+        raise InvalidJob(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
     line_ending = body.get("lineEnding") or "LF"
     if line_ending not in LINE_ENDINGS:
-        raise invalid_job(f"InvalidJob : Invalid lineEnding: {line_ending}")
+        raise InvalidJob(f"InvalidJob : Invalid lineEnding: {line_ending}")
     return delimiter, line_ending
 
 
@@ -56,7 +48,7 @@ def job_in_path(jobs: JobStore, request: Request, kind: str) -> Info:
     version_of(request)
     job = jobs.job(request.path_params["job_id"], [kind])
     if job is None:
-        raise not_found()
+        raise NotFound()
     return job
 
 

@@ -9,20 +9,20 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute
 
 from sfemu.bulk2 import ingest_jobs
-from sfemu.bulk2.common import CSV_TYPE, job_in_path, json_response, not_found, settled_job, store
+from sfemu.bulk2.common import CSV_TYPE, job_in_path, json_response, settled_job, store
 from sfemu.bulk2.ingest_jobs import (
     FINISHED,
     KIND,
     PROCESSING,
     RESULT_KINDS,
     full_info,
-    invalid_job,
     new_job,
     process,
     short_info,
     upload_path,
 )
 from sfemu.bulk2.jobs import Info, JobStore, rest_stamp
+from sfemu.errors import InvalidJob, NotFound
 from sfemu.org import Org
 from sfemu.rest.common import caller, json_object, org_of, version_of
 from sfemu.routing import route, stream_of
@@ -68,7 +68,7 @@ def change_state(request: Request) -> Response:
     body = json_object(request)
     wanted = body.get("state")
     if wanted not in ("UploadComplete", "Aborted"):
-        raise invalid_job(
+        raise InvalidJob(
             f"InvalidJob : Invalid state: {wanted}. Set UploadComplete to close the job or "
             "Aborted to abort it"
         )
@@ -80,9 +80,9 @@ def change_state(request: Request) -> Response:
         with jobs.locked(job_id):
             job = jobs.job(job_id, [KIND])
             if job is None:
-                raise not_found()
+                raise NotFound()
             if job["state"] not in allowed:
-                raise invalid_job(f"{job['state']} : Job state transition is not allowed")
+                raise InvalidJob(f"{job['state']} : Job state transition is not allowed")
             job["state"] = wanted
             job["systemModstamp"] = rest_stamp(org.clock.stamp())
             jobs.save_job(job)
@@ -99,7 +99,7 @@ def delete_job(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
     job = _settled(org, jobs, request)
     if job["state"] not in (*PROCESSING, *FINISHED):
-        raise invalid_job(
+        raise InvalidJob(
             f"InvalidJob : A job can't be deleted in state {job['state']}; close or abort it first"
         )
     jobs.delete_job(job["id"])
@@ -113,9 +113,9 @@ def upload(request: Request) -> Response:
     job = _job(jobs, request)
     path = upload_path(jobs, job["id"])
     if job["state"] != "Open":
-        raise invalid_job(f"InvalidJob : Job {job['id']} is not open for uploads (state {job['state']})")
+        raise InvalidJob(f"InvalidJob : Job {job['id']} is not open for uploads (state {job['state']})")
     if path.exists():
-        raise invalid_job(
+        raise InvalidJob(
             f"InvalidJob : Found multiple contents for job: <{job['id']}>, please "
             "'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure "
             "the content is uploaded only once"
@@ -128,7 +128,7 @@ def upload(request: Request) -> Response:
             if size > MAX_UPLOAD_BYTES:
                 out.close()
                 partial.unlink(missing_ok=True)
-                raise invalid_job("InvalidJob : The upload exceeds the 150 MB limit of a job")
+                raise InvalidJob("InvalidJob : The upload exceeds the 150 MB limit of a job")
             out.write(piece)
     os.replace(partial, path)
     return Response(status_code=201)
@@ -138,7 +138,7 @@ def results(request: Request) -> Response:
     caller(request)
     kind = RESULT_KINDS.get(request.path_params["kind"].lower())
     if kind is None:
-        raise not_found()
+        raise NotFound()
     org, jobs = org_of(request), store(request)
     job = _settled(org, jobs, request)
     return StreamingResponse(ingest_jobs.render_results(jobs, job, kind), media_type=CSV_TYPE)

@@ -6,21 +6,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from sfemu.bulk2.common import CSV_TYPE, job_in_path, json_response, not_found, settled_job, store
+from sfemu.bulk2.common import CSV_TYPE, job_in_path, json_response, settled_job, store
 from sfemu.bulk2.jobs import Info, JobStore, rest_stamp
 from sfemu.bulk2.query_jobs import (
     FINISHED,
     KIND,
     PROCESSING,
     full_info,
-    invalid_job,
     new_job,
     page_size,
     process,
     result_page,
     short_info,
 )
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidJob, NotFound, SalesforceError
 from sfemu.org import Org
 from sfemu.rest.common import caller, json_object, org_of, version_of
 from sfemu.routing import route
@@ -64,16 +63,16 @@ def abort(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
     body = json_object(request)
     if body.get("state") != "Aborted":
-        raise invalid_job(f"InvalidJob : Invalid state: {body.get('state')}. A query job can only be Aborted")
+        raise InvalidJob(f"InvalidJob : Invalid state: {body.get('state')}. A query job can only be Aborted")
     job = _job(jobs, request)
 
     def change() -> Info:
         with jobs.locked(job["id"]):
             current = jobs.job(job["id"], [KIND])
             if current is None:
-                raise not_found()
+                raise NotFound()
             if current["state"] not in PROCESSING:
-                raise invalid_job(f"{current['state']} : Job state transition is not allowed")
+                raise InvalidJob(f"{current['state']} : Job state transition is not allowed")
             current["state"] = "Aborted"
             current["systemModstamp"] = rest_stamp(org.clock.stamp())
             jobs.save_job(current)
@@ -86,7 +85,7 @@ def delete_job(request: Request) -> Response:
     caller(request)
     job = _settled(org_of(request), store(request), request)
     if job["state"] not in FINISHED:
-        raise invalid_job(f"InvalidJob : A job can't be deleted in state {job['state']}")
+        raise InvalidJob(f"InvalidJob : A job can't be deleted in state {job['state']}")
     store(request).delete_job(job["id"])
     return Response(status_code=204)
 

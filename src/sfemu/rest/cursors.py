@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidQueryLocator
 from sfemu.soql import CompiledQuery
 
 CURSOR_IDLE_SECONDS = 15 * 60
@@ -62,6 +62,6 @@ class Cursors:
             cursor = self._cursors.get(key)
             if cursor is None or time.monotonic() - cursor.touched > CURSOR_IDLE_SECONDS:
                 self._cursors.pop(key, None)
-                raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+                raise InvalidQueryLocator()
             cursor.touched = time.monotonic()
             return cursor

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import JsonParserError, RequiredFieldMissing, SalesforceError
 from sfemu.rest.common import caller, json_object, org_of, version_of
 from sfemu.store.conversion import CONVERTED_STATUS, convert_lead
 
@@ -83,12 +83,12 @@ def convert_lead_action(request: Request) -> Response:
     body = json_object(request)
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "inputs: a list of conversion requests is required")
+        raise JsonParserError("inputs: a list of conversion requests is required")
     results: list[dict[str, Any]] = []
     for item in inputs:
         try:
             if not isinstance(item, dict) or not item.get("leadId"):
-                raise SalesforceError(400, "REQUIRED_FIELD_MISSING", "leadId is required", ["leadId"])
+                raise RequiredFieldMissing("leadId is required", ["leadId"])
             done = convert_lead(
                 org.records,
                 org.schema,

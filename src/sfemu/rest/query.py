@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidQueryLocator, MalformedQuery
 from sfemu.org import Org
 from sfemu.rest.common import caller, org_of, version_of
 from sfemu.rest.cursors import Cursor
@@ -75,7 +75,7 @@ def _run(request: Request, *, include_deleted: bool, tooling: bool) -> Response:
     version = version_of(request)
     soql = request.query_params.get("q")
     if not soql:
-        raise SalesforceError(400, "MALFORMED_QUERY", "A query string must be provided with the q parameter")
+        raise MalformedQuery("A query string must be provided with the q parameter")
     compiled = compile_query(
         soql, org.schema, tooling=tooling, include_deleted=include_deleted, now=org.clock.now()
     )
@@ -122,7 +122,7 @@ def next_page(request: Request) -> Response:
     cursor = org.cursors.get(key)
     after = cursor.positions.get(int(offset)) if offset.isdigit() else None
     if after is None:
-        raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        raise InvalidQueryLocator()
     return JSONResponse(
         _serve(
             org,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sfemu import ids
-from sfemu.errors import SalesforceError
+from sfemu.errors import EntityIsDeleted, NotFound
 from sfemu.org import Org
 from sfemu.schema.model import ObjectDef
 from sfemu.soql import compile_query, rest_records
@@ -43,13 +43,13 @@ def read_record(
 ) -> dict[str, Any]:
     normalized = ids.normalize(record_id)
     if normalized is None or normalized[:3] != obj.key_prefix:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     found = _select(org, obj, [normalized], fields, version).get(normalized)
     if found is None:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     record, deleted = found
     if deleted:
-        raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+        raise EntityIsDeleted(fields=[])
     return record
 
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from sfemu import ids
 from sfemu.clock import format_storage
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidField, MalformedQuery, NotFound, SalesforceError
 from sfemu.rest.common import caller, json_object, org_of, sobject, version_of
 from sfemu.rest.describe import describe, describe_global
 from sfemu.rest.reading import read_record
@@ -77,9 +77,7 @@ def record(request: Request) -> Response:
         wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
         return JSONResponse(read_record(org, obj, record_id, wanted, version_of(request)))
     if ids.normalize(record_id) is None:
-        raise SalesforceError(
-            404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + record_id
-        )
+        raise NotFound("Provided external ID field does not exist or is not accessible: " + record_id)
     if request.method == "PATCH":
         org.records.update(obj, record_id, json_object(request), user_id=session.user_id)
     else:
@@ -95,21 +93,17 @@ def by_external_id(request: Request) -> Response:
     field_name, value = request.path_params["field"], request.path_params["value"]
     f = obj.field(field_name)
     if f is None or not (f.external_id or f.id_lookup or f.name == "Id"):
-        raise SalesforceError(
-            404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field_name}"
-        )
+        raise NotFound(f"Provided external ID field does not exist or is not accessible: {field_name}")
     version = version_of(request)
     if request.method == "PATCH" or request.method == "POST":
         body = json_object(request)
         if any(key.lower() == f.name.lower() for key in body):
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
+            raise InvalidField(
                 f"Field {f.name} is not valid in the body of an upsert by that field; it is given in the URL",
                 [f.name],
             )
         if request.query_params.get("updateOnly") == "true" and not org.records.find_by_field(obj, f, value):
-            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise NotFound()
         try:
             outcome = org.records.upsert(obj, f.name, value, body, user_id=session.user_id)
         except MultipleMatches as many:
@@ -122,7 +116,7 @@ def by_external_id(request: Request) -> Response:
         )
     matches = org.records.find_by_field(obj, f, value)
     if not matches:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     if len(matches) > 1:
         return JSONResponse(
             [f"/services/data/v{version}/sobjects/{obj.name}/{m}" for m in matches], status_code=300
@@ -137,9 +131,7 @@ def _window(request: Request) -> tuple[str, str]:
     start = parse_datetime(request.query_params.get("start", ""))
     end = parse_datetime(request.query_params.get("end", ""))
     if start is None or end is None:
-        raise SalesforceError(
-            400, "MALFORMED_QUERY", "start and end must be ISO-8601 date-times with an offset"
-        )
+        raise MalformedQuery("start and end must be ISO-8601 date-times with an offset")
     now = datetime.now(UTC)
     if end < start or start < now - timedelta(days=30):
         raise SalesforceError(
