@@ -1,6 +1,8 @@
 """The emulator's own JSON admin API under `/__sfemu/`: statistics, run-time knobs, token control.
 
-Not part of Salesforce: clients never see it, tests and users drive faults with it.
+Not part of Salesforce: clients never see it, tests and users drive faults with it. The handlers that
+only touch memory run on the event loop, so they answer even while every worker thread is busy; the
+token knobs write to the database and run on a worker thread (`sfemu.routing`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sfemu import __version__
+from sfemu.routing import route
 
 
 async def stats(request: Request) -> Response:
@@ -39,12 +42,12 @@ async def put_config(request: Request) -> Response:
     return JSONResponse(org.config.public())
 
 
-async def expire_tokens(request: Request) -> Response:
+def expire_tokens(request: Request) -> Response:
     request.app.state.org.tokens.expire_access_tokens()
     return Response(status_code=204)
 
 
-async def revoke_refresh_tokens(request: Request) -> Response:
+def revoke_refresh_tokens(request: Request) -> Response:
     request.app.state.org.tokens.revoke_refresh_tokens()
     return Response(status_code=204)
 
@@ -70,6 +73,6 @@ def routes() -> list[BaseRoute]:
         Route("/__sfemu/reset", reset, methods=["POST"]),
         Route("/__sfemu/config", get_config, methods=["GET"]),
         Route("/__sfemu/config", put_config, methods=["PUT", "PATCH"]),
-        Route("/__sfemu/tokens/expire", expire_tokens, methods=["POST"]),
-        Route("/__sfemu/tokens/revoke-refresh", revoke_refresh_tokens, methods=["POST"]),
+        route("/__sfemu/tokens/expire", expire_tokens, methods=["POST"]),
+        route("/__sfemu/tokens/revoke-refresh", revoke_refresh_tokens, methods=["POST"]),
     ]

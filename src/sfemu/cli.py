@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypedDict
 from urllib.parse import urlsplit
 
 import typer
@@ -12,7 +12,6 @@ import uvicorn
 from typer import Option
 
 from sfemu import __version__
-from sfemu.auth.tokens import tokens_of
 from sfemu.auth.users import security_token
 from sfemu.config import (
     DEFAULT_CLIENT_ID,
@@ -23,6 +22,14 @@ from sfemu.config import (
 )
 from sfemu.org import Org
 from sfemu.tls import ensure_certificates
+
+
+class _Certificates(TypedDict, total=False):
+    """uvicorn's TLS arguments: given only when serving HTTPS."""
+
+    ssl_certfile: str
+    ssl_keyfile: str
+
 
 app = typer.Typer(help="sfemu: a local Salesforce org emulator.", no_args_is_help=True)
 
@@ -96,12 +103,11 @@ def serve(
         lock_contention=lock_contention,
     )
     org = Org(config)
-    tokens_of(org)  # the admin API reaches the token store as `org.tokens`
     if seed_spec is not None:
         _seed(org, seed_spec)
     from sfemu.app import create_app  # the full app pulls in every API; import it only to serve
 
-    certificates: dict[str, str] = {}
+    certificates: _Certificates = {}
     ca_path = None
     if tls:
         cert_path, key_path, ca_path = ensure_certificates(data_dir, tls_hosts(config))

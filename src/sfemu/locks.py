@@ -12,13 +12,11 @@ import random
 import threading
 from collections.abc import Iterable
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import SalesforceError, UnableToLockRow
 
 
 def lock_error(record_id: str | None = None) -> SalesforceError:
-    return SalesforceError(
-        400,
-        "UNABLE_TO_LOCK_ROW",
+    return UnableToLockRow(
         f"unable to obtain exclusive access to this record or 1 records: {record_id or ''}".rstrip(": "),
         [],
     )

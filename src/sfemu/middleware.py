@@ -10,7 +10,7 @@ import random
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import RequestLimitExceeded, ServerUnavailable
 from sfemu.org import Org
 from sfemu.stats import counts_against_limit
 
@@ -47,9 +47,7 @@ class ApiCallMiddleware:
         counted = counts_against_limit(path)
         if counted and self.org.stats.api_usage >= config.daily_api_limit:
             self.org.stats.fault("request_limit_exceeded")
-            await SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.").response()(
-                scope, receive, send
-            )
+            await RequestLimitExceeded("TotalRequests Limit exceeded.").response()(scope, receive, send)
             return
         self.org.stats.record(scope["method"], path, counted=counted)
         if config.latency_ms:
@@ -59,16 +57,16 @@ class ApiCallMiddleware:
             await _drop_connection(send, path)
         if counted and self._fault_roll(config.error_rate):
             self.org.stats.fault("server_error")
-            await SalesforceError(
-                503, "SERVER_UNAVAILABLE", "Server is temporarily unavailable. Please retry."
-            ).response()(scope, receive, self._with_limit_info(send, counted))
+            await ServerUnavailable("Server is temporarily unavailable. Please retry.").response()(
+                scope, receive, self._with_limit_info(send, counted)
+            )
             return
         long_request = counted and any(marker in path for marker in _LONG)
         if long_request and self._long_requests >= config.max_concurrent_long_requests:
             self.org.stats.fault("concurrent_long_requests")
-            await SalesforceError(
-                403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."
-            ).response()(scope, receive, self._with_limit_info(send, counted))
+            await RequestLimitExceeded("ConcurrentPerOrgLongTxn Limit exceeded.").response()(
+                scope, receive, self._with_limit_info(send, counted)
+            )
             return
         self._long_requests += long_request
         try:

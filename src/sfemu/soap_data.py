@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from sfemu import ids
 from sfemu.auth.session import session_for
-from sfemu.errors import SalesforceError
+from sfemu.errors import MalformedId, SalesforceError
 from sfemu.org import Org
 
 CALLS = ("undelete", "emptyRecycleBin")
@@ -49,7 +49,7 @@ def _one(org: Org, call: str, record_id: str, user_id: str) -> str:
         normalized = ids.normalize(record_id)
         obj = org.schema.by_prefix(record_id[:3]) if normalized else None
         if obj is None or normalized is None:
-            raise SalesforceError(400, "MALFORMED_ID", f"malformed id {record_id}")
+            raise MalformedId(f"malformed id {record_id}")
         if call == "undelete":
             org.records.undelete(obj, normalized, user_id=user_id)
         else:

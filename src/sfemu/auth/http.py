@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from sfemu.auth.grants import DEFAULT_SCOPE, check_client_id, token_body
 from sfemu.auth.identity import identity, userinfo
@@ -25,6 +25,7 @@ from sfemu.auth.soap import soap_login
 from sfemu.auth.tokens import PKCE_METHODS, Grant, tokens_of
 from sfemu.errors import OAuthError
 from sfemu.org import Org
+from sfemu.routing import body_of, route
 
 ERROR_PAGE = "/setup/secur/RemoteAccessErrorPage.apexp"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -32,26 +33,26 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/services/oauth2/token", token, methods=["POST"]),
-        Route("/services/oauth2/authorize", authorize, methods=["GET", "POST"]),
-        Route("/services/oauth2/revoke", revoke, methods=["GET", "POST"]),
-        Route("/services/oauth2/userinfo", userinfo, methods=["GET", "POST"]),
-        Route("/id/{org_id}/{user_id}", identity, methods=["GET", "POST"]),
-        Route("/services/Soap/u/{version}", soap_login, methods=["POST"]),
-        Route(ERROR_PAGE, error_page, methods=["GET"]),
+        route("/services/oauth2/token", token, methods=["POST"]),
+        route("/services/oauth2/authorize", authorize, methods=["GET", "POST"]),
+        route("/services/oauth2/revoke", revoke, methods=["GET", "POST"]),
+        route("/services/oauth2/userinfo", userinfo, methods=["GET", "POST"]),
+        route("/id/{org_id}/{user_id}", identity, methods=["GET", "POST"]),
+        route("/services/Soap/u/{version}", soap_login, methods=["POST"]),
+        route(ERROR_PAGE, error_page, methods=["GET"]),
     ]
 
 
-async def token(request: Request) -> Response:
-    params = await _params(request)
+def token(request: Request) -> Response:
+    params = _params(request)
     body = token_body(request.app.state.org, params, _basic_credentials(request), request.url.hostname or "")
     return JSONResponse(body, headers=_NO_STORE)
 
 
-async def authorize(request: Request) -> Response:
+def authorize(request: Request) -> Response:
     """Auto-approve: 302 to `redirect_uri?code=...&state=...`, or to an error as Salesforce sends it."""
     org: Org = request.app.state.org
-    params = await _params(request)
+    params = _params(request)
     try:
         client_id = check_client_id(org, params.get("client_id"))
     except OAuthError as exc:
@@ -92,9 +93,9 @@ async def authorize(request: Request) -> Response:
     return _redirect(redirect_uri, code=code, state=state)
 
 
-async def revoke(request: Request) -> Response:
+def revoke(request: Request) -> Response:
     """200 with an empty body, or 400 `invalid_token` for a token that is unknown or already revoked."""
-    params = await _params(request)
+    params = _params(request)
     value = params.get("token")
     if not value:
         raise OAuthError(400, "invalid_request", "missing required parameter: token")
@@ -103,7 +104,7 @@ async def revoke(request: Request) -> Response:
     return Response(status_code=200, headers=_NO_STORE)
 
 
-async def error_page(request: Request) -> Response:
+def error_page(request: Request) -> Response:
     error = html.escape(request.query_params.get("error", "unknown_error"))
     description = html.escape(request.query_params.get("error_description", ""))
     return HTMLResponse(
@@ -114,13 +115,13 @@ async def error_page(request: Request) -> Response:
     )
 
 
-async def _params(request: Request) -> dict[str, str]:
+def _params(request: Request) -> dict[str, str]:
     """Query parameters, overridden by an urlencoded body (Salesforce accepts either)."""
     params = dict(request.query_params)
     if request.method == "POST":
         content_type = request.headers.get("content-type", "application/x-www-form-urlencoded")
         if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-            body = (await request.body()).decode("utf-8", "replace")
+            body = body_of(request).decode("utf-8", "replace")
             params.update(parse_qsl(body, keep_blank_values=True))
     return params
 

@@ -16,19 +16,19 @@ from starlette.responses import JSONResponse, Response
 from sfemu import ids
 from sfemu.auth.session import authenticate, request_token, session_for
 from sfemu.auth.users import User, find_user
-from sfemu.errors import invalid_session, not_found
+from sfemu.errors import InvalidSessionId, NotFound
 from sfemu.org import Org
 
 LATEST_VERSION = "62.0"
 
 
-async def userinfo(request: Request) -> Response:
+def userinfo(request: Request) -> Response:
     org: Org = request.app.state.org
     user = _user(org, authenticate(request).user_id)
     return JSONResponse(userinfo_body(org, user))
 
 
-async def identity(request: Request) -> Response:
+def identity(request: Request) -> Response:
     org: Org = request.app.state.org
     token = request_token(request) or request.query_params.get("oauth_token")
     session_for(org, token)
@@ -36,7 +36,7 @@ async def identity(request: Request) -> Response:
     user_id = ids.normalize(request.path_params["user_id"])
     user = find_user(org, user_id=user_id) if user_id and org_id == org.org_id else None
     if user is None:
-        raise not_found()
+        raise NotFound()
     body = identity_body(org, user)
     version = request.query_params.get("version")
     if version:
@@ -152,7 +152,7 @@ def utc_offset_ms(time_zone: str) -> int:
 def _user(org: Org, user_id: str) -> User:
     user = find_user(org, user_id=user_id)
     if user is None:  # deactivated or deleted since the token was issued
-        raise invalid_session()
+        raise InvalidSessionId()
     return user
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 
 from sfemu.auth.tokens import tokens_of
-from sfemu.errors import invalid_session
+from sfemu.errors import InvalidSessionId
 
 if TYPE_CHECKING:
     from sfemu.org import Org
@@ -50,5 +50,5 @@ def session_for(org: Org, token: str | None) -> Session:
     """The session of a token, or 401 `INVALID_SESSION_ID`."""
     grant = tokens_of(org).validate(token) if token else None
     if grant is None:
-        raise invalid_session()
+        raise InvalidSessionId()
     return Session(user_id=grant.user_id, client_id=grant.client_id)

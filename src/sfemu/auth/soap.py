@@ -21,6 +21,7 @@ from sfemu import ids, soap_data
 from sfemu.auth.tokens import AccessToken, Grant, tokens_of
 from sfemu.auth.users import User, check_password, find_user
 from sfemu.org import ORG_NAME, Org
+from sfemu.routing import body_of
 
 PROFILE_ID = ids.make_id("00e", 1)
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
@@ -57,13 +58,13 @@ class SoapFault(Exception):
         return Response(render_fault(self), status_code=500, media_type=_XML)
 
 
-async def soap_login(request: Request) -> Response:
+def soap_login(request: Request) -> Response:
     org: Org = request.app.state.org
     try:
         version = request.path_params["version"]
         if not _VERSION.match(version):
             raise SoapFault("UNSUPPORTED_API_VERSION", f"Invalid Api version specified on URL: {version}")
-        raw = await request.body()
+        raw = body_of(request)
         data_call = _data_call(raw)
         if data_call is not None:  # undelete / emptyRecycleBin share the endpoint
             return soap_data.handle(org, *data_call)

@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -260,24 +259,9 @@ def verify_pkce(verifier: str | None, challenge: str, method: str | None) -> boo
     return hmac.compare_digest(verifier.encode(), challenge.encode())
 
 
-_stores_lock = threading.Lock()
-
-
 def tokens_of(org: Org) -> TokenStore:
-    """The org's token store, `org.tokens`, created and attached on first use.
-
-    `Org` may create `self.tokens` itself; until it does, this is where the store comes from, and it
-    sets `org.tokens` so the admin API finds it there.
-    """
-    store: TokenStore | None = getattr(org, "tokens", None)
-    if store is not None:
-        return store
-    with _stores_lock:
-        store = getattr(org, "tokens", None)
-        if store is None:
-            store = TokenStore(org.db, org.config, org.org_id)
-            org.tokens = store  # type: ignore[attr-defined]
-        return store
+    """The org's token store (`org.tokens`)."""
+    return org.tokens
 
 
 def _digest(secret: str) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from sfemu.bulk1 import dml, query
 from sfemu.bulk1.jobs import (
@@ -40,32 +40,33 @@ from sfemu.bulk1.wire import (
     request_is_json,
     result_list_response,
 )
-from sfemu.bulk2.common import blocking, store
+from sfemu.bulk2.common import store
 from sfemu.bulk2.csvio import quoted_line
 from sfemu.bulk2.ingest import JobFailure
 from sfemu.bulk2.jobs import Info, JobStore
 from sfemu.errors import SalesforceError
 from sfemu.org import Org
 from sfemu.rest.common import caller, org_of
+from sfemu.routing import body_of, route
 
 PATH = "/services/async/{version}/job"
 _VERSION = re.compile(r"^\d{2,3}\.\d$")
 MEDIA = {"CSV": "text/csv", "JSON": JSON_TYPE, "XML": XML_TYPE}
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Response]
 
 
 def bulk_endpoint(handler: Handler) -> Handler:
     """Authenticate, check the version, and answer any failure as a Bulk 1.0 error."""
 
     @wraps(handler)
-    async def endpoint(request: Request) -> Response:
+    def endpoint(request: Request) -> Response:
         request.state.bulk_json = bool(request_is_json(request))
         version = request.path_params.get("version", "")
         try:
             caller(request)
             if not _VERSION.match(version):
                 raise BulkError(404, "InvalidUrl", f"Invalid API version: {version}")
-            return await handler(request)
+            return handler(request)
         except BulkError as error:
             return error.response(request.state.bulk_json)
         except SalesforceError as error:
@@ -78,9 +79,9 @@ def bulk_endpoint(handler: Handler) -> Handler:
     return endpoint
 
 
-async def _job(request: Request, jobs: JobStore, *, by_request: bool) -> Info:
+def _job(request: Request, jobs: JobStore, *, by_request: bool) -> Info:
     """The job in the path; sets the response format (the request's, or the job's for batch resources)."""
-    job = await blocking(jobs.job, request.path_params["job_id"], [KIND])
+    job = jobs.job(request.path_params["job_id"], [KIND])
     if job is None:
         raise BulkError(400, "InvalidJob", f"Invalid job id: {request.path_params['job_id']}")
     asked = request_is_json(request) if by_request else None
@@ -88,8 +89,8 @@ async def _job(request: Request, jobs: JobStore, *, by_request: bool) -> Info:
     return job
 
 
-async def _body_fields(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+def _body_fields(request: Request) -> dict[str, Any]:
+    raw = body_of(request)
     if request_is_json(request) is not False and not raw.lstrip().startswith(b"<"):
         try:
             body = json.loads(raw or b"null")
@@ -104,12 +105,11 @@ async def _body_fields(request: Request) -> dict[str, Any]:
 
 
 @bulk_endpoint
-async def create_job(request: Request) -> Response:
+def create_job(request: Request) -> Response:
     session = caller(request)
     org, jobs = org_of(request), store(request)
-    body = await _body_fields(request)
-    job = await blocking(
-        new_job,
+    body = _body_fields(request)
+    job = new_job(
         org,
         jobs,
         body,
@@ -117,39 +117,39 @@ async def create_job(request: Request) -> Response:
         request.path_params["version"],
         request.headers.get("sforce-enable-pkchunking"),
     )
-    await blocking(jobs.add_job, KIND, job)
-    return job_response(await blocking(job_info, jobs, job), request.state.bulk_json, status=201)
+    jobs.add_job(KIND, job)
+    return job_response(job_info(jobs, job), request.state.bulk_json, status=201)
 
 
 @bulk_endpoint
-async def get_job(request: Request) -> Response:
+def get_job(request: Request) -> Response:
     jobs = store(request)
-    job = await _job(request, jobs, by_request=True)
-    return job_response(await blocking(job_info, jobs, job), request.state.bulk_json)
+    job = _job(request, jobs, by_request=True)
+    return job_response(job_info(jobs, job), request.state.bulk_json)
 
 
 @bulk_endpoint
-async def change_job(request: Request) -> Response:
+def change_job(request: Request) -> Response:
     """POST `{"state": "Closed"}` (or `Aborted`) to the job."""
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=True)
-    body = await _body_fields(request)
-    job = await blocking(close_job, org, jobs, job, str(body.get("state")))
-    return job_response(await blocking(job_info, jobs, job), request.state.bulk_json)
+    job = _job(request, jobs, by_request=True)
+    body = _body_fields(request)
+    job = close_job(org, jobs, job, str(body.get("state")))
+    return job_response(job_info(jobs, job), request.state.bulk_json)
 
 
 @bulk_endpoint
-async def add_batch(request: Request) -> Response:
+def add_batch(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
+    job = _job(request, jobs, by_request=False)
     if job["state"] != "Open":
         raise BulkError(400, "InvalidJobState", f"Job {job['id']} is not open: its state is {job['state']}")
-    raw = await request.body()
+    raw = body_of(request)
     if job["operation"] in QUERY_OPERATIONS:
-        batch = await blocking(_add_query_batch, org, jobs, job, raw.decode("utf-8", "replace").strip())
+        batch = _add_query_batch(org, jobs, job, raw.decode("utf-8", "replace").strip())
     else:
         dml.check_body(job, raw)
-        batch = await blocking(_add_dml_batch, org, jobs, job, raw)
+        batch = _add_dml_batch(org, jobs, job, raw)
     return batch_response(batch, request.state.bulk_json, status=201)
 
 
@@ -192,50 +192,51 @@ def _queue(org: Org, jobs: JobStore, job: Info, batch: Info) -> None:
     )
 
 
-async def _settled_batch(request: Request, org: Org, jobs: JobStore, job: Info) -> Info:
+def _settled_batch(request: Request, org: Org, jobs: JobStore, job: Info) -> Info:
     batch_id = request.path_params["batch_id"]
-    batch = await blocking(jobs.batch, job["id"], batch_id)
+    batch = jobs.batch(job["id"], batch_id)
     if batch is None:
         raise BulkError(400, "InvalidBatch", f"Invalid batch id: {batch_id}")
     if batch["state"] in ("Queued", "InProgress"):
-        await blocking(jobs.settle, batch["id"], lambda: run_batch(org, jobs, job["id"], batch["id"]))
-        batch = await blocking(jobs.batch, job["id"], batch["id"])
+        job_id, settling = job["id"], batch["id"]
+        jobs.settle(settling, lambda: run_batch(org, jobs, job_id, settling))
+        batch = jobs.batch(job_id, settling)
         assert batch is not None
     return batch
 
 
 @bulk_endpoint
-async def list_batches(request: Request) -> Response:
+def list_batches(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
-    await blocking(settle_batches, org, jobs, job)
-    return batch_list_response(await blocking(jobs.batches, job["id"]), request.state.bulk_json)
+    job = _job(request, jobs, by_request=False)
+    settle_batches(org, jobs, job)
+    return batch_list_response(jobs.batches(job["id"]), request.state.bulk_json)
 
 
 @bulk_endpoint
-async def get_batch(request: Request) -> Response:
+def get_batch(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
-    return batch_response(await _settled_batch(request, org, jobs, job), request.state.bulk_json)
+    job = _job(request, jobs, by_request=False)
+    return batch_response(_settled_batch(request, org, jobs, job), request.state.bulk_json)
 
 
 @bulk_endpoint
-async def batch_request(request: Request) -> Response:
+def batch_request(request: Request) -> Response:
     """The batch as it was uploaded (the SOQL text for query batches)."""
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
-    batch = await _settled_batch(request, org, jobs, job)
+    job = _job(request, jobs, by_request=False)
+    batch = _settled_batch(request, org, jobs, job)
     if job["operation"] in QUERY_OPERATIONS:
         return Response(batch["_soql"], media_type="text/plain")
     return FileResponse(dml.body_path(jobs, job, batch["id"]), media_type=MEDIA[job["contentType"]])
 
 
 @bulk_endpoint
-async def batch_result(request: Request) -> Response:
+def batch_result(request: Request) -> Response:
     """Query batches: the list of result ids. DML batches: one result per record, in upload order."""
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
-    batch = await _settled_batch(request, org, jobs, job)
+    job = _job(request, jobs, by_request=False)
+    batch = _settled_batch(request, org, jobs, job)
     if batch["state"] != "Completed":
         raise BulkError(
             400,
@@ -244,10 +245,7 @@ async def batch_result(request: Request) -> Response:
         )
     if job["operation"] in QUERY_OPERATIONS:
         return result_list_response(batch.get("_results", []), request.state.bulk_json)
-    outcomes = [
-        (record_id, created, error)
-        for _seq, record_id, created, error in await blocking(jobs.results, batch["id"])
-    ]
+    outcomes = [(record_id, created, error) for _seq, record_id, created, error in jobs.results(batch["id"])]
     if job["contentType"] == "JSON":
         return Response(ingest_results_json(outcomes), media_type=JSON_TYPE)
     if job["contentType"] == "XML":
@@ -265,10 +263,10 @@ def _flag(value: bool) -> str:
 
 
 @bulk_endpoint
-async def batch_result_data(request: Request) -> Response:
+def batch_result_data(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
-    job = await _job(request, jobs, by_request=False)
-    batch = await _settled_batch(request, org, jobs, job)
+    job = _job(request, jobs, by_request=False)
+    batch = _settled_batch(request, org, jobs, job)
     result_id = request.path_params["result_id"]
     if result_id not in batch.get("_results", []):
         raise BulkError(400, "InvalidBatch", f"Invalid result id: {result_id}")
@@ -277,15 +275,15 @@ async def batch_result_data(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route(PATH, create_job, methods=["POST"]),
-        Route(f"{PATH}/{{job_id}}", get_job, methods=["GET"]),
-        Route(f"{PATH}/{{job_id}}", change_job, methods=["POST"]),
-        Route(f"{PATH}/{{job_id}}/batch", add_batch, methods=["POST"]),
-        Route(f"{PATH}/{{job_id}}/batch", list_batches, methods=["GET"]),
-        Route(f"{PATH}/{{job_id}}/batch/{{batch_id}}", get_batch, methods=["GET"]),
-        Route(f"{PATH}/{{job_id}}/batch/{{batch_id}}/request", batch_request, methods=["GET"]),
-        Route(f"{PATH}/{{job_id}}/batch/{{batch_id}}/result", batch_result, methods=["GET"]),
-        Route(
+        route(PATH, create_job, methods=["POST"]),
+        route(f"{PATH}/{{job_id}}", get_job, methods=["GET"]),
+        route(f"{PATH}/{{job_id}}", change_job, methods=["POST"]),
+        route(f"{PATH}/{{job_id}}/batch", add_batch, methods=["POST"]),
+        route(f"{PATH}/{{job_id}}/batch", list_batches, methods=["GET"]),
+        route(f"{PATH}/{{job_id}}/batch/{{batch_id}}", get_batch, methods=["GET"]),
+        route(f"{PATH}/{{job_id}}/batch/{{batch_id}}/request", batch_request, methods=["GET"]),
+        route(f"{PATH}/{{job_id}}/batch/{{batch_id}}/result", batch_result, methods=["GET"]),
+        route(
             f"{PATH}/{{job_id}}/batch/{{batch_id}}/result/{{result_id}}", batch_result_data, methods=["GET"]
         ),
     ]

@@ -1,5 +1,4 @@
-"""What the Bulk 2.0 handlers share: JSON answers, blocking work off the event loop, job lookup and the
-validation both job kinds apply.
+"""What the Bulk 2.0 handlers share: JSON answers, job lookup and the validation both job kinds apply.
 
 Trailing slashes (`.../failedResults/`) are the app's concern: `sfemu.app` strips them before routing.
 """
@@ -8,22 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS
 from sfemu.bulk2.jobs import Info, JobStore, store_of
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidJob, NotFound
 from sfemu.org import Org
 from sfemu.rest.common import org_of, version_of
 
 PROCESSING = ("UploadComplete", "InProgress")
 JSON_TYPE = "application/json;charset=UTF-8"
 CSV_TYPE = "text/csv"
-T = TypeVar("T")
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -35,44 +32,32 @@ def store(request: Request) -> JobStore:
     return store_of(org_of(request))
 
 
-async def blocking(function: Callable[..., T], *args: Any) -> T:
-    return await run_in_threadpool(function, *args)
-
-
-def not_found() -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
-
-
-def invalid_job(message: str) -> SalesforceError:
-    return SalesforceError(400, "INVALIDJOB", message)
-
-
 def csv_format(body: dict[str, Any]) -> tuple[str, str]:
     """The job's `columnDelimiter` and `lineEnding` names (defaults COMMA and LF), or INVALIDJOB."""
     delimiter = body.get("columnDelimiter") or "COMMA"
     if delimiter not in DELIMITERS:
-        raise invalid_job(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
+        raise InvalidJob(f"InvalidJob : Invalid columnDelimiter: {delimiter}")
     line_ending = body.get("lineEnding") or "LF"
     if line_ending not in LINE_ENDINGS:
-        raise invalid_job(f"InvalidJob : Invalid lineEnding: {line_ending}")
+        raise InvalidJob(f"InvalidJob : Invalid lineEnding: {line_ending}")
     return delimiter, line_ending
 
 
-async def job_in_path(jobs: JobStore, request: Request, kind: str) -> Info:
+def job_in_path(jobs: JobStore, request: Request, kind: str) -> Info:
     """The job of `kind` named by the path, or NOT_FOUND."""
     version_of(request)
-    job = await blocking(jobs.job, request.path_params["job_id"], [kind])
+    job = jobs.job(request.path_params["job_id"], [kind])
     if job is None:
-        raise not_found()
+        raise NotFound()
     return job
 
 
-async def settled_job(
+def settled_job(
     org: Org, jobs: JobStore, request: Request, kind: str, process: Callable[[Org, JobStore, str], None]
 ) -> Info:
     """The job in the path, processed (or waited for) first if still running: the first poll sees it done."""
-    job = await job_in_path(jobs, request, kind)
+    job = job_in_path(jobs, request, kind)
     if job["state"] in PROCESSING:
-        await blocking(jobs.settle, job["id"], lambda: process(org, jobs, job["id"]))
-        job = await job_in_path(jobs, request, kind)
+        jobs.settle(job["id"], lambda: process(org, jobs, job["id"]))
+        job = job_in_path(jobs, request, kind)
     return job

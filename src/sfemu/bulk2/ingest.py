@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sfemu import ids
 from sfemu.bulk2.csvio import NULL
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidField, MissingArgument, SalesforceError
 from sfemu.schema.model import FieldDef, ObjectDef
 from sfemu.store.records import MultipleMatches
 
@@ -125,18 +125,14 @@ def resolve_parent(org: Org, target: ObjectDef, key: str, value: str) -> str:
     f = target.field(key)
     assert f is not None
     if not (f.external_id or f.id_lookup or f.unique):
-        raise SalesforceError(
-            400,
-            "INVALID_FIELD",
+        raise InvalidField(
             f"Field name provided, {f.name} is not an External ID or indexed field for {target.name}",
             [],
         )
     matches = org.records.find_by_field(target, f, value)
     if len(matches) != 1:
         problem = "not found" if not matches else "matches multiple records"
-        raise SalesforceError(
-            400,
-            "INVALID_FIELD",
+        raise InvalidField(
             f"Foreign key external ID: {value} {problem} for field {f.name} in entity {target.name}",
             [],
         )
@@ -165,9 +161,7 @@ class RecordWriter:
                 continue
             record = dict(row)
             if _pop(record, "Id"):
-                outcomes[index] = SalesforceError(
-                    400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
-                )
+                outcomes[index] = InvalidField("cannot specify Id in an insert call", ["Id"])
             else:
                 todo.append((index, record))
         created = self.org.records.create_each(self.obj, [record for _, record in todo], user_id=self.user_id)
@@ -181,7 +175,7 @@ class RecordWriter:
         records, obj, user = self.org.records, self.obj, self.user_id
         if self.operation == "insert":
             if record_id:
-                raise SalesforceError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
+                raise InvalidField("cannot specify Id in an insert call", ["Id"])
             return records.create(obj, record, user_id=user), True
         if self.operation == "upsert":
             key = record_id if self.external_id.lower() == "id" else _pop(record, self.external_id)
@@ -195,7 +189,7 @@ class RecordWriter:
             return outcome.id, outcome.created
         if not record_id:
             verb = "an update" if self.operation == "update" else "a delete"
-            raise SalesforceError(400, "MISSING_ARGUMENT", f"Id not specified in {verb} call", ["Id"])
+            raise MissingArgument(f"Id not specified in {verb} call", ["Id"])
         if self.operation == "update":
             records.update(obj, record_id, record, user_id=user)
         elif self.operation == "delete":

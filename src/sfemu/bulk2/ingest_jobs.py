@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sfemu import ids
-from sfemu.bulk2.common import PROCESSING, csv_format, invalid_job
+from sfemu.bulk2.common import PROCESSING, csv_format
 from sfemu.bulk2.csvio import DELIMITERS, LINE_ENDINGS, CsvError, minimal_line, quote, read_upload
 from sfemu.bulk2.ingest import OPERATIONS, JobFailure, RecordWriter, plan_columns, run_records
 from sfemu.bulk2.jobs import JOB_PREFIX, Info, JobStore, rest_stamp
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidEntity, InvalidJob, NotFound, SalesforceError
 
 if TYPE_CHECKING:
     from sfemu.org import Org
@@ -57,31 +57,31 @@ def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, versi
     """Validate a create request and build the job's info; raises SalesforceError as Salesforce would."""
     operation = body.get("operation")
     if operation not in OPERATIONS:
-        raise invalid_job(
+        raise InvalidJob(
             f"InvalidJob : Invalid operation: {operation}. Valid operations are: {', '.join(OPERATIONS)}"
         )
     name = body.get("object")
     if not isinstance(name, str) or not name:
-        raise invalid_job("InvalidJob : The object is required")
+        raise InvalidJob("InvalidJob : The object is required")
     obj = org.schema.get(name)
     if obj is None:
-        raise SalesforceError(404, "NOT_FOUND", f"sObject type '{name}' is not supported.")
+        raise NotFound(f"sObject type '{name}' is not supported.")
     if not obj.bulk_supported:
-        raise SalesforceError(400, "INVALIDENTITY", f"Entity '{obj.name}' is not supported by the Bulk API.")
+        raise InvalidEntity(f"Entity '{obj.name}' is not supported by the Bulk API.")
     content_type = body.get("contentType") or "CSV"
     if content_type != "CSV":
-        raise invalid_job(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 ingest takes CSV")
+        raise InvalidJob(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 ingest takes CSV")
     delimiter, line_ending = csv_format(body)
     external_id = body.get("externalIdFieldName")
     if operation == "upsert":
         key = obj.field(external_id) if isinstance(external_id, str) else None
         if not external_id:
-            raise invalid_job(
+            raise InvalidJob(
                 f"InvalidJob : External ID was blank for {obj.name}. An External ID must be "
                 "specified for upsert."
             )
         if key is None or not (key.external_id or key.name == "Id"):
-            raise invalid_job(
+            raise InvalidJob(
                 f"InvalidJob : Field name provided, {external_id} is not an External ID or "
                 f"indexed field for {obj.name}"
             )

@@ -1,6 +1,6 @@
 """Where Bulk jobs live: their state in the org's SQLite file, their data in files under `data_dir/bulk`.
 
-Tables (created on first use, or by `ensure_tables`):
+Tables (created with the org, or by `ensure_tables`):
 
 - `_bulk_jobs`: one row per job (Bulk 2.0 ingest and query, Bulk 1.0), its info as JSON.
 - `_bulk_batches`: Bulk 1.0 batches.
@@ -218,17 +218,6 @@ class JobStore:
         self._reader.shutdown(wait=True)
 
 
-_stores_lock = threading.Lock()
-
-
 def store_of(org: Org) -> JobStore:
-    """The org's job store, `org.bulk_jobs`, created (with its tables) on first use."""
-    store: JobStore | None = getattr(org, "bulk_jobs", None)
-    if store is not None:
-        return store
-    with _stores_lock:
-        store = getattr(org, "bulk_jobs", None)
-        if store is None:
-            store = JobStore(org)
-            org.bulk_jobs = store  # type: ignore[attr-defined]
-        return store
+    """The org's job store (`org.bulk_jobs`)."""
+    return org.bulk_jobs

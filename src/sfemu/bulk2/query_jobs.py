@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sfemu.bulk2 import results
-from sfemu.bulk2.common import PROCESSING, csv_format, invalid_job
+from sfemu.bulk2.common import PROCESSING, csv_format
 from sfemu.bulk2.jobs import JOB_PREFIX, Info, JobStore, rest_stamp
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidJob, InvalidLocator, SalesforceError
 from sfemu.soql import compile_bulk_query
 
 if TYPE_CHECKING:
@@ -45,13 +45,13 @@ def new_job(org: Org, store: JobStore, body: dict[str, Any], user_id: str, versi
     """Validate a create request (the SOQL included) and build the job's info."""
     operation = body.get("operation")
     if operation not in OPERATIONS:
-        raise invalid_job(f"InvalidJob : Invalid operation: {operation}. Use query or queryAll")
+        raise InvalidJob(f"InvalidJob : Invalid operation: {operation}. Use query or queryAll")
     soql = body.get("query")
     if not isinstance(soql, str) or not soql.strip():
-        raise invalid_job("InvalidJob : The query is required")
+        raise InvalidJob("InvalidJob : The query is required")
     content_type = body.get("contentType") or "CSV"
     if content_type != "CSV":
-        raise invalid_job(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 answers CSV")
+        raise InvalidJob(f"InvalidJob : Invalid contentType: {content_type}. Bulk API 2.0 answers CSV")
     delimiter, line_ending = csv_format(body)
     compiled = compile_bulk_query(soql, org.schema, include_deleted=operation == "queryAll")
     stamp = rest_stamp(org.clock.stamp())
@@ -131,9 +131,9 @@ def decode_locator(locator: str) -> int:
         text = base64.b64decode(locator + "=" * (-len(locator) % 4), validate=True).decode()
         position = int(text)
     except (ValueError, UnicodeDecodeError):
-        raise SalesforceError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}") from None
+        raise InvalidLocator(f"Invalid locator: {locator}") from None
     if position < 0:
-        raise SalesforceError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}")
+        raise InvalidLocator(f"Invalid locator: {locator}")
     return position
 
 
@@ -141,7 +141,7 @@ def page_size(text: str | None) -> int:
     if text is None or text == "":
         return DEFAULT_PAGE
     if not text.isdigit() or int(text) <= 0:
-        raise invalid_job(f"InvalidJob : maxRecords must be a positive integer, not {text}")
+        raise InvalidJob(f"InvalidJob : maxRecords must be a positive integer, not {text}")
     return int(text)
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from starlette.requests import Request
 
 from sfemu.auth.session import Session, authenticate
-from sfemu.errors import SalesforceError
+from sfemu.errors import JsonParserError, NotFound
 from sfemu.org import Org
+from sfemu.routing import body_of
 from sfemu.schema.model import ObjectDef
 
 _VERSION = re.compile(r"^v(\d{2,3}\.\d)$")
@@ -24,7 +25,7 @@ def version_of(request: Request) -> str:
     """`62.0` from a `/services/data/v62.0/...` path; any vNN.N is served."""
     match = _VERSION.match(request.path_params.get("version", ""))
     if not match:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     return match.group(1)
 
 
@@ -35,28 +36,24 @@ def caller(request: Request) -> Session:
 def sobject(org: Org, name: str, *, tooling: bool = False) -> ObjectDef:
     obj = org.schema.get(name, tooling=tooling)
     if obj is None:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     return obj
 
 
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
+def json_body(request: Request) -> Any:
+    raw = body_of(request)
     try:
         return json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SalesforceError(
-            400,
-            "JSON_PARSER_ERROR",
+        raise JsonParserError(
             f"Unexpected character at [line:{getattr(exc, 'lineno', 1)}, column:{getattr(exc, 'colno', 1)}]",
         ) from None
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
+def json_object(request: Request) -> dict[str, Any]:
+    body = json_body(request)
     if not isinstance(body, dict):
-        raise SalesforceError(
-            400,
-            "JSON_PARSER_ERROR",
+        raise JsonParserError(
             "Cannot deserialize instance of object from the given JSON: expected an object",
         )
     return body

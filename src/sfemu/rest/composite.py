@@ -6,7 +6,7 @@ ALL_OR_NONE_OPERATION_ROLLED_BACK, as Salesforce does. Without it each record st
 
 from __future__ import annotations
 
-import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sfemu import ids
-from sfemu.errors import SalesforceError
+from sfemu.errors import (
+    ExceededIdLimit,
+    InvalidField,
+    InvalidType,
+    JsonParserError,
+    MalformedId,
+    MissingArgument,
+    SalesforceError,
+)
 from sfemu.locks import lock_error
 from sfemu.org import Org
 from sfemu.rest.common import caller, json_object, org_of, sobject, version_of
@@ -39,11 +47,9 @@ class _Rollback(Exception):
 def _records_of(body: dict[str, Any]) -> tuple[list[Any], bool]:
     records = body.get("records")
     if not isinstance(records, list):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "records: a list of records is required")
+        raise JsonParserError("records: a list of records is required")
     if len(records) > MAX_RECORDS:
-        raise SalesforceError(
-            400,
-            "EXCEEDED_ID_LIMIT",
+        raise ExceededIdLimit(
             f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call",
         )
     return records, bool(body.get("allOrNone", False))
@@ -51,14 +57,14 @@ def _records_of(body: dict[str, Any]) -> tuple[list[Any], bool]:
 
 def _type_of(org: Org, record: Any) -> ObjectDef:
     if not isinstance(record, dict):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "each record must be a JSON object")
+        raise JsonParserError("each record must be a JSON object")
     attributes = record.get("attributes") or {}
     name = attributes.get("type") if isinstance(attributes, dict) else None
     if not name:
-        raise SalesforceError(400, "INVALID_TYPE", "Must specify a type in the attributes of each record")
+        raise InvalidType("Must specify a type in the attributes of each record")
     obj = org.schema.get(name)
     if obj is None:
-        raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
+        raise InvalidType(f"sObject type '{name}' is not supported.")
     return obj
 
 
@@ -76,7 +82,7 @@ def _parents(obj: ObjectDef, record: dict[str, Any]) -> list[str]:
     return found
 
 
-async def _run(
+def _run(
     org: Org,
     records: list[Any],
     all_or_none: bool,
@@ -93,7 +99,7 @@ async def _run(
         wanted = [p for record in records for p in _safe(parents, record)]
         contested = org.locks.contested(owner, wanted)
         # Hold the parents while "triggers run", so that concurrent requests really overlap.
-        await asyncio.sleep(max(org.config.latency_ms, 20) / 1000)
+        time.sleep(max(org.config.latency_ms, 20) / 1000)
     results: list[Any] = []
     try:
         with org.db.transaction():
@@ -128,32 +134,32 @@ def _safe(function: Callable[[Any], list[str]], record: Any) -> list[str]:
         return []
 
 
-async def create(request: Request) -> Response:
+def create(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         obj = _type_of(org, record)
         if record.get("id") or record.get("Id"):
-            raise SalesforceError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
+            raise InvalidField("cannot specify Id in an insert call", ["Id"])
         return {"id": org.records.create(obj, record, user_id=session.user_id), "success": True, "errors": []}
 
     return JSONResponse(
-        await _run(org, records, all_or_none, one, lambda r: _parents(_type_of(org, r), r), keep_ids=False)
+        _run(org, records, all_or_none, one, lambda r: _parents(_type_of(org, r), r), keep_ids=False)
     )
 
 
-async def update(request: Request) -> Response:
+def update(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         obj = _type_of(org, record)
         record_id = record.get("id") or record.get("Id")
         if not record_id:
-            raise SalesforceError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
+            raise MissingArgument("Id not specified in an update call", ["Id"])
         values = {k: v for k, v in record.items() if k not in {"id", "Id"}}
         org.records.update(obj, record_id, values, user_id=session.user_id)
         return {"id": ids.to18(record_id), "success": True, "errors": []}
@@ -163,27 +169,25 @@ async def update(request: Request) -> Response:
         stored = org.records.get(obj, record.get("id") or record.get("Id") or "") or {}
         return _parents(obj, {**stored, **record})
 
-    return JSONResponse(await _run(org, records, all_or_none, one, parents))
+    return JSONResponse(_run(org, records, all_or_none, one, parents))
 
 
-async def upsert(request: Request) -> Response:
+def upsert(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
     field_name = request.path_params["field"]
     f = obj.field(field_name)
     if f is None or not (f.external_id or f.name == "Id"):
-        raise SalesforceError(
-            400,
-            "INVALID_FIELD",
+        raise InvalidField(
             f"Field name provided, {field_name} is not an External ID or indexed field for {obj.name}",
             [field_name],
         )
-    records, all_or_none = _records_of(await json_object(request))
+    records, all_or_none = _records_of(json_object(request))
 
     def one(record: Any) -> dict[str, Any]:
         if _type_of(org, record).name != obj.name:
-            raise SalesforceError(400, "INVALID_TYPE", f"records must all be of type {obj.name}")
+            raise InvalidType(f"records must all be of type {obj.name}")
         key = next((v for k, v in record.items() if k.lower() == f.name.lower()), None)
         values = {k: v for k, v in record.items() if k.lower() != f.name.lower()}
         try:
@@ -197,22 +201,18 @@ async def upsert(request: Request) -> Response:
             ) from None
         return {"id": outcome.id, "success": True, "errors": [], "created": outcome.created}
 
-    return JSONResponse(
-        await _run(org, records, all_or_none, one, lambda r: _parents(obj, r), keep_ids=False)
-    )
+    return JSONResponse(_run(org, records, all_or_none, one, lambda r: _parents(obj, r), keep_ids=False))
 
 
-async def delete(request: Request) -> Response:
+def delete(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     raw = request.query_params.get("ids", "")
     record_ids = [i for i in raw.split(",") if i]
     if not record_ids:
-        raise SalesforceError(400, "MISSING_ARGUMENT", "ids: at least one id is required")
+        raise MissingArgument("ids: at least one id is required")
     if len(record_ids) > MAX_RECORDS:
-        raise SalesforceError(
-            400,
-            "EXCEEDED_ID_LIMIT",
+        raise ExceededIdLimit(
             f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call",
         )
     all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
@@ -221,29 +221,29 @@ async def delete(request: Request) -> Response:
         normalized = ids.normalize(record_id)
         obj = org.schema.by_prefix(record_id[:3]) if normalized else None
         if obj is None:
-            raise SalesforceError(400, "MALFORMED_ID", f"malformed id {record_id}", [])
+            raise MalformedId(f"malformed id {record_id}", [])
         org.records.delete(obj, record_id, user_id=session.user_id)
         return {"id": normalized, "success": True, "errors": []}
 
-    results = await _run(org, record_ids, all_or_none, one, lambda _r: [])
+    results = _run(org, record_ids, all_or_none, one, lambda _r: [])
     for index, record_id in enumerate(record_ids):
         if not results[index].get("success"):
             results[index] = {"id": ids.normalize(record_id), **results[index]}
     return JSONResponse(results)
 
 
-async def retrieve(request: Request) -> Response:
+def retrieve(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
     if request.method == "POST":
-        body = await json_object(request)
+        body = json_object(request)
         record_ids, fields = body.get("ids") or [], body.get("fields") or []
     else:
         record_ids = [i for i in request.query_params.get("ids", "").split(",") if i]
         fields = [f for f in request.query_params.get("fields", "").split(",") if f]
     if not fields:
-        raise SalesforceError(400, "MISSING_ARGUMENT", "fields: at least one field is required")
+        raise MissingArgument("fields: at least one field is required")
     if len(record_ids) > 2000:
-        raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "cannot retrieve more than 2000 records")
+        raise ExceededIdLimit("cannot retrieve more than 2000 records")
     return JSONResponse(read_records(org, obj, record_ids, fields, version_of(request)))

@@ -140,7 +140,7 @@ def describe_field(f: FieldDef) -> dict[str, Any]:
 
 
 def describe(schema: Schema, obj: ObjectDef, version: str) -> dict[str, Any]:
-    children = (
+    children: list[dict[str, Any]] = (
         []
         if obj.tooling
         else [

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import JsonParserError, RequiredFieldMissing, SalesforceError
 from sfemu.rest.common import caller, json_object, org_of, version_of
 from sfemu.store.conversion import CONVERTED_STATUS, convert_lead
 
@@ -23,11 +23,11 @@ def _label(major: int) -> str:
 VERSIONS = [{"label": _label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"} for v in range(31, 66)]
 
 
-async def versions(_request: Request) -> Response:
+def versions(_request: Request) -> Response:
     return JSONResponse(VERSIONS)
 
 
-async def resources(request: Request) -> Response:
+def resources(request: Request) -> Response:
     caller(request)
     version = version_of(request)
     org = org_of(request)
@@ -49,7 +49,7 @@ async def resources(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def limits(request: Request) -> Response:
+def limits(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     maximum = org.config.daily_api_limit
@@ -76,19 +76,19 @@ async def limits(request: Request) -> Response:
     )
 
 
-async def convert_lead_action(request: Request) -> Response:
+def convert_lead_action(request: Request) -> Response:
     """`POST /services/data/vXX.X/actions/standard/convertLead` with `{"inputs": [{leadId, ...}]}`."""
     session = caller(request)
     org = org_of(request)
-    body = await json_object(request)
+    body = json_object(request)
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "inputs: a list of conversion requests is required")
-    results = []
+        raise JsonParserError("inputs: a list of conversion requests is required")
+    results: list[dict[str, Any]] = []
     for item in inputs:
         try:
             if not isinstance(item, dict) or not item.get("leadId"):
-                raise SalesforceError(400, "REQUIRED_FIELD_MISSING", "leadId is required", ["leadId"])
+                raise RequiredFieldMissing("leadId is required", ["leadId"])
             done = convert_lead(
                 org.records,
                 org.schema,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sfemu import ids
-from sfemu.errors import SalesforceError
+from sfemu.errors import EntityIsDeleted, NotFound
 from sfemu.org import Org
 from sfemu.schema.model import ObjectDef
 from sfemu.soql import compile_query, rest_records
@@ -25,9 +25,9 @@ def _select(
         include_deleted=True,
         now=org.clock.now(),
     )
-    with org.db.lock:
-        rows = org.db.conn.execute(compiled.sql, compiled.params).fetchall()
-        records = rest_records(org.db.conn, compiled, rows, api_version=version)
+    with org.db.reading() as conn:
+        rows = conn.execute(compiled.sql, compiled.params).fetchall()
+        records = rest_records(conn, compiled, rows, api_version=version)
     asked = {name.lower() for name in names} | {"attributes"}
     found = {}
     for record in records:
@@ -43,13 +43,13 @@ def read_record(
 ) -> dict[str, Any]:
     normalized = ids.normalize(record_id)
     if normalized is None or normalized[:3] != obj.key_prefix:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     found = _select(org, obj, [normalized], fields, version).get(normalized)
     if found is None:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     record, deleted = found
     if deleted:
-        raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+        raise EntityIsDeleted(fields=[])
     return record
 
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from sfemu import ids
 from sfemu.clock import format_storage
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidField, MalformedQuery, NotFound, SalesforceError
 from sfemu.rest.common import caller, json_object, org_of, sobject, version_of
 from sfemu.rest.describe import describe, describe_global
 from sfemu.rest.reading import read_record
@@ -19,12 +19,12 @@ from sfemu.store.records import MultipleMatches
 from sfemu.store.values import parse_datetime
 
 
-async def list_sobjects(request: Request) -> Response:
+def list_sobjects(request: Request) -> Response:
     caller(request)
     return JSONResponse(describe_global(org_of(request).schema, version_of(request)))
 
 
-async def describe_sobject(request: Request) -> Response:
+def describe_sobject(request: Request) -> Response:
     """Describe; `If-Modified-Since` at or after the schema's load time gets 304, as Salesforce does."""
     caller(request)
     org = org_of(request)
@@ -44,7 +44,7 @@ async def describe_sobject(request: Request) -> Response:
     )
 
 
-async def sobject_info(request: Request) -> Response:
+def sobject_info(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     from sfemu.rest.describe import global_entry
@@ -53,11 +53,11 @@ async def sobject_info(request: Request) -> Response:
     return JSONResponse({"objectDescribe": global_entry(obj, version_of(request)), "recentItems": []})
 
 
-async def create(request: Request) -> Response:
+def create(request: Request) -> Response:
     session = caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
-    record_id = org.records.create(obj, await json_object(request), user_id=session.user_id)
+    record_id = org.records.create(obj, json_object(request), user_id=session.user_id)
     version = version_of(request)
     return JSONResponse(
         {"id": record_id, "success": True, "errors": []},
@@ -66,7 +66,7 @@ async def create(request: Request) -> Response:
     )
 
 
-async def record(request: Request) -> Response:
+def record(request: Request) -> Response:
     """GET, PATCH or DELETE one record by id."""
     session = caller(request)
     org = org_of(request)
@@ -77,17 +77,15 @@ async def record(request: Request) -> Response:
         wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
         return JSONResponse(read_record(org, obj, record_id, wanted, version_of(request)))
     if ids.normalize(record_id) is None:
-        raise SalesforceError(
-            404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + record_id
-        )
+        raise NotFound("Provided external ID field does not exist or is not accessible: " + record_id)
     if request.method == "PATCH":
-        org.records.update(obj, record_id, await json_object(request), user_id=session.user_id)
+        org.records.update(obj, record_id, json_object(request), user_id=session.user_id)
     else:
         org.records.delete(obj, record_id, user_id=session.user_id)
     return Response(status_code=204)
 
 
-async def by_external_id(request: Request) -> Response:
+def by_external_id(request: Request) -> Response:
     """GET by external id; PATCH upserts (201 created / 200 updated / 300 several); DELETE by external id."""
     session = caller(request)
     org = org_of(request)
@@ -95,21 +93,17 @@ async def by_external_id(request: Request) -> Response:
     field_name, value = request.path_params["field"], request.path_params["value"]
     f = obj.field(field_name)
     if f is None or not (f.external_id or f.id_lookup or f.name == "Id"):
-        raise SalesforceError(
-            404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field_name}"
-        )
+        raise NotFound(f"Provided external ID field does not exist or is not accessible: {field_name}")
     version = version_of(request)
     if request.method == "PATCH" or request.method == "POST":
-        body = await json_object(request)
+        body = json_object(request)
         if any(key.lower() == f.name.lower() for key in body):
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
+            raise InvalidField(
                 f"Field {f.name} is not valid in the body of an upsert by that field; it is given in the URL",
                 [f.name],
             )
         if request.query_params.get("updateOnly") == "true" and not org.records.find_by_field(obj, f, value):
-            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise NotFound()
         try:
             outcome = org.records.upsert(obj, f.name, value, body, user_id=session.user_id)
         except MultipleMatches as many:
@@ -122,7 +116,7 @@ async def by_external_id(request: Request) -> Response:
         )
     matches = org.records.find_by_field(obj, f, value)
     if not matches:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise NotFound()
     if len(matches) > 1:
         return JSONResponse(
             [f"/services/data/v{version}/sobjects/{obj.name}/{m}" for m in matches], status_code=300
@@ -137,9 +131,7 @@ def _window(request: Request) -> tuple[str, str]:
     start = parse_datetime(request.query_params.get("start", ""))
     end = parse_datetime(request.query_params.get("end", ""))
     if start is None or end is None:
-        raise SalesforceError(
-            400, "MALFORMED_QUERY", "start and end must be ISO-8601 date-times with an offset"
-        )
+        raise MalformedQuery("start and end must be ISO-8601 date-times with an offset")
     now = datetime.now(UTC)
     if end < start or start < now - timedelta(days=30):
         raise SalesforceError(
@@ -160,7 +152,7 @@ def _covered(end: str) -> str:
     return _sf_datetime(min(end, format_storage(datetime.now(UTC).replace(second=0, microsecond=0))))
 
 
-async def updated(request: Request) -> Response:
+def updated(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])
@@ -173,7 +165,7 @@ async def updated(request: Request) -> Response:
     return JSONResponse({"ids": [row[0] for row in rows], "latestDateCovered": _covered(end)})
 
 
-async def deleted(request: Request) -> Response:
+def deleted(request: Request) -> Response:
     caller(request)
     org = org_of(request)
     obj = sobject(org, request.path_params["name"])

@@ -33,9 +33,9 @@ def build_schema(*, multicurrency: bool = True, custom_path: Path | None = None)
     _apply_custom(schema, json.loads(text))
     if multicurrency:
         for name in CURRENCY_OBJECTS:
-            obj = schema.get(name)
-            if obj is not None:
-                obj.add(
+            priced = schema.get(name)
+            if priced is not None:
+                priced.add(
                     FieldDef(
                         "CurrencyIsoCode",
                         "picklist",
@@ -68,11 +68,11 @@ def _apply_custom(schema: Schema, spec: dict[str, Any]) -> None:
             obj.add(_field(name, field_spec, custom=field_spec["name"] != "Name"))
         schema.add(obj)
     for obj_name, fields in spec.get("fields", {}).items():
-        obj = schema.get(obj_name)
-        if obj is None:
+        extended = schema.get(obj_name)
+        if extended is None:
             raise SchemaFileError(f"custom fields declared on unknown object {obj_name!r}")
         for field_spec in fields:
-            obj.add(_field(obj_name, field_spec, custom=True))
+            extended.add(_field(obj_name, field_spec, custom=True))
 
 
 def _field(obj_name: str, spec: dict[str, Any], *, custom: bool) -> FieldDef:

@@ -202,9 +202,9 @@ class Schema:
             for obj in [*self.objects.values(), *self.tooling.values()]:
                 prefixes.setdefault(obj.key_prefix, obj)
             self._prefixes = (len(self.objects) + len(self.tooling), prefixes)
-        obj = prefixes.get(key_prefix)
-        if obj is not None and obj.key_prefix == key_prefix:
-            return obj
+        cached = prefixes.get(key_prefix)
+        if cached is not None and cached.key_prefix == key_prefix:
+            return cached
         for obj in [*self.objects.values(), *self.tooling.values()]:  # unknown prefixes: look again
             if obj.key_prefix == key_prefix:
                 return obj

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sfemu.schema.model import FieldDef, ObjectDef
 
 OWNER_TYPES = ("Group", "User")
+
+
+class _Access(TypedDict):
+    createable: bool
+    updateable: bool
+
+
+READ_ONLY: _Access = {"createable": False, "updateable": False}  # `**READ_ONLY`: the org maintains it
 
 
 def text(name: str, length: int = 255, **kw: Any) -> FieldDef:
@@ -36,7 +44,7 @@ def when(name: str, type: str = "datetime", **kw: Any) -> FieldDef:
 
 def system_fields(owned: bool = True) -> list[FieldDef]:
     """Id, audit fields and IsDeleted: maintained by the org, never writable."""
-    ro = {"createable": False, "updateable": False}
+    ro = READ_ONLY
     fields = [
         FieldDef("Id", "id", length=18, nillable=False, id_lookup=True, **ro),
         FieldDef("IsDeleted", "boolean", nillable=False, defaulted_on_create=True, default=False, **ro),
@@ -137,7 +145,7 @@ INDUSTRIES = (
 
 
 def standard_objects() -> list[ObjectDef]:
-    ro = {"createable": False, "updateable": False}
+    ro = READ_ONLY
     account = ObjectDef("Account", "001", "Account", "Accounts").add(
         *system_fields(),
         text("Name", 255, nillable=False, name_field=True),

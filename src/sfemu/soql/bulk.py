@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import TextIO
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidEntity, InvalidField
 from sfemu.ids import BASE62, encode_counter
 from sfemu.schema.model import Schema
 from sfemu.soql.compiler import CompiledQuery, compile_query, root_object
@@ -59,7 +59,7 @@ def compile_bulk_query(
     query = parse(soql)
     obj = root_object(query, schema)
     if not obj.bulk_supported:
-        raise SalesforceError(400, "INVALIDENTITY", f"Entity '{obj.name}' is not supported by the Bulk API.")
+        raise InvalidEntity(f"Entity '{obj.name}' is not supported by the Bulk API.")
     for item in query.select:
         if isinstance(item, SelectSubquery):
             raise bulk_unsupported("Nested queries are not supported in Bulk API 2.0 queries")
@@ -73,7 +73,7 @@ def compile_bulk_query(
         raise bulk_unsupported("OFFSET is not supported in Bulk API 2.0 queries")
     compiled = compile_query(soql, schema, include_deleted=include_deleted, now=now)
     if any(column.expr is None or column.field.type == "base64" for column in compiled.flat):
-        raise SalesforceError(400, "INVALID_FIELD", COMPOUND_MESSAGE)
+        raise InvalidField(COMPOUND_MESSAGE)
     return compiled
 
 

@@ -12,7 +12,7 @@ on entity`, so that sentence must stay verbatim.
 
 from __future__ import annotations
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import MalformedQuery, SalesforceError
 from sfemu.soql.nodes import Pos
 
 # Long lines are shown as a window around the error, as Salesforce does for wide SELECT lists.
@@ -91,4 +91,4 @@ def wrong_value_type(source: str, pos: Pos, field: str, expected: str, *, quoted
 
 
 def bulk_unsupported(message: str) -> SalesforceError:
-    return SalesforceError(400, "MALFORMED_QUERY", message)
+    return MalformedQuery(message)

@@ -14,7 +14,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import MalformedQuery, SalesforceError
 from sfemu.soql import dates
 from sfemu.soql.errors import malformed, unexpected_token
 from sfemu.soql.nodes import (
@@ -246,7 +246,7 @@ def _parser() -> Lark:
 def parse(soql: str) -> Query:
     """Parse a SOQL query; raises SalesforceError(400, MALFORMED_QUERY) with Salesforce's caret message."""
     if not soql or not soql.strip():
-        raise SalesforceError(400, "MALFORMED_QUERY", "unexpected token: '<EOF>'")
+        raise MalformedQuery("unexpected token: '<EOF>'")
     try:
         tree = _parser().parse(soql)
         query = _ToNodes().transform(tree)

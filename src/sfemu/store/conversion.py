@@ -46,7 +46,8 @@ def convert_lead(
         lead = records._existing(conn, lead_obj, lead_id)
         if lead["IsConverted"]:
             raise SalesforceError(400, "CANNOT_UPDATE_CONVERTED_LEAD", "This lead was already converted.", [])
-        if converted_status not in (lead_obj.field("Status").picklist if lead_obj.field("Status") else ()):
+        status = lead_obj.field("Status")
+        if converted_status not in (status.picklist if status is not None else ()):
             raise SalesforceError(400, "INVALID_STATUS", f"invalid convertedStatus: {converted_status}", [])
         currency = {"CurrencyIsoCode": lead["CurrencyIsoCode"]} if lead.get("CurrencyIsoCode") else {}
         if account_id is None:

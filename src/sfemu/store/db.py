@@ -27,55 +27,109 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-class Database:
-    """One SQLite connection shared by all requests; writes are serialized by a lock.
+class _ThreadState(threading.local):
+    """What `Database` keeps per thread: its read connection, and how deep in a write it is."""
 
-    SQLite allows one writer at a time anyway; holding our own lock keeps a multi-statement write
-    (validate, insert, bump the clock) atomic with respect to other requests.
+    def __init__(self) -> None:
+        self.reader: sqlite3.Connection | None = None
+        self.writing = 0
+
+
+class Database:
+    """The org's SQLite file: one shared connection for writes, one connection per thread for reads.
+
+    Writes are serialized by `lock`: SQLite allows one writer at a time anyway, and holding our own lock
+    keeps a multi-statement write (validate, insert, bump the clock) atomic with respect to other
+    requests. Reads take no lock: in WAL mode each thread's read connection sees the last committed
+    state, so a slow query never holds up a token check or a write on another thread. A read made
+    inside the thread's own transaction uses the write connection, so it sees that transaction's rows.
+    A `:memory:` database exists on one connection only, so there reads share it under the lock.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
+        self.conn = self._connect()
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self.lock = threading.RLock()
+        self._local = _ThreadState()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._shared = self.path in ("", ":memory:") or self.path.startswith("file::memory:")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """Hold the write lock and mark this thread as writing, so its reads join the transaction."""
+        with self.lock:
+            depth = self._local.writing
+            self._local.writing = depth + 1
+            try:
+                yield self.conn
+            finally:
+                self._local.writing = depth
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises (nested blocks join the outer one)."""
-        with self.lock:
-            if self.conn.in_transaction:
-                yield self.conn
+        with self._writing() as conn:
+            if conn.in_transaction:
+                yield conn
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Inside a transaction: undo just this block if it raises (one record of a batch)."""
-        with self.lock:
-            self.conn.execute("SAVEPOINT record")
+        with self._writing() as conn:
+            conn.execute("SAVEPOINT record")
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK TO record")
-                self.conn.execute("RELEASE record")
+                conn.execute("ROLLBACK TO record")
+                conn.execute("RELEASE record")
                 raise
-            self.conn.execute("RELEASE record")
+            conn.execute("RELEASE record")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read with: this thread's own, or the write connection inside a transaction."""
+        if self._shared or self._local.writing:
+            with self._writing() as conn:
+                yield conn
+            return
+        yield self._reader()
+
+    def _reader(self) -> sqlite3.Connection:
+        reader = self._local.reader
+        if reader is None:
+            reader = self._connect()
+            reader.execute("PRAGMA query_only=ON")
+            with self._readers_lock:
+                self._readers.append(reader)
+            self._local.reader = reader
+        return reader
 
     def read(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+        with self.reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
         self.conn.close()
 
 

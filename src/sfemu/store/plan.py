@@ -177,9 +177,9 @@ class CreateBatch:
                         chunk,
                     )
                 )
-        for name, values in candidates.items():
-            free = {fold(value) for value in values}
-            for chunk in _chunks(values):
+        for name, found in candidates.items():
+            free = {fold(value) for value in found}
+            for chunk in _chunks(found):
                 free.difference_update(
                     fold(str(row[0]))
                     for row in self.conn.execute(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sfemu import ids
 from sfemu.clock import Clock
-from sfemu.errors import SalesforceError
+from sfemu.errors import EntityIsDeleted, InvalidType, MalformedId, NotFound, SalesforceError
 from sfemu.schema.model import FieldDef, ObjectDef, Schema
 from sfemu.store.db import Database, quote, table_name
 from sfemu.store.plan import CreateBatch, insert_sql, plan_of
@@ -44,19 +44,18 @@ class RecordStore:
         normalized = ids.normalize(record_id)
         if normalized is None:
             return None
-        row = self.db.conn.execute(
-            f"SELECT * FROM {quote(table_name(obj))} WHERE Id = ?", (normalized,)
-        ).fetchone()
-        return dict(row) if row else None
+        rows = self.db.read(f"SELECT * FROM {quote(table_name(obj))} WHERE Id = ?", (normalized,))
+        return dict(rows[0]) if rows else None
 
     def find_by_field(self, obj: ObjectDef, f: FieldDef, value: Any) -> list[str]:
-        return find_by_field(self.db.conn, obj, f, value)
+        with self.db.reading() as conn:
+            return find_by_field(conn, obj, f, value)
 
     # --- writes ----------------------------------------------------------------------------------
 
     def create(self, obj: ObjectDef, values: Values, *, user_id: str) -> str:
         if not obj.createable:
-            raise SalesforceError(400, "INVALID_TYPE", f"entity type {obj.name} does not support create")
+            raise InvalidType(f"entity type {obj.name} does not support create")
         with self.db.transaction() as conn:
             row = self.validator.prepare(conn, obj, values, creating=True)
             return self._insert(conn, obj, row, user_id)
@@ -68,7 +67,7 @@ class RecordStore:
         once per parent type and unique field for the whole batch, and writes with executemany.
         """
         if not obj.createable:
-            raise SalesforceError(400, "INVALID_TYPE", f"entity type {obj.name} does not support create")
+            raise InvalidType(f"entity type {obj.name} does not support create")
         with self.db.transaction() as conn:
             return [str(outcome) for outcome in self._create_rows(conn, obj, list(rows), user_id, stop=True)]
 
@@ -82,13 +81,13 @@ class RecordStore:
         rows = list(rows)
         if not obj.createable:
             message = f"entity type {obj.name} does not support create"
-            return [SalesforceError(400, "INVALID_TYPE", message) for _ in rows]
+            return [InvalidType(message) for _ in rows]
         with self.db.transaction() as conn:
             return self._create_rows(conn, obj, rows, user_id, stop=False)
 
     def update(self, obj: ObjectDef, record_id: str, values: Values, *, user_id: str) -> None:
         if not obj.updateable:
-            raise SalesforceError(400, "INVALID_TYPE", f"entity type {obj.name} does not support update")
+            raise InvalidType(f"entity type {obj.name} does not support update")
         with self.db.transaction() as conn:
             current = self._existing(conn, obj, record_id)
             if obj.name == "Lead" and current.get("IsConverted"):
@@ -104,9 +103,7 @@ class RecordStore:
         """Match on an external id field (or Id): none → create, one → update, several → 300."""
         f = obj.field(field_name)
         if f is None or not (f.external_id or f.name == "Id"):
-            raise SalesforceError(
-                404,
-                "NOT_FOUND",
+            raise NotFound(
                 f"Provided external ID field does not exist or is not accessible: {field_name}",
             )
         with self.db.transaction() as conn:
@@ -117,9 +114,7 @@ class RecordStore:
                 self.update(obj, matches[0], values, user_id=user_id)
                 return UpsertOutcome(matches[0], created=False)
             if f.name == "Id" and value not in (None, ""):
-                raise SalesforceError(
-                    404,
-                    "NOT_FOUND",
+                raise NotFound(
                     f"Provided external ID field does not exist or is not accessible: {value}",
                 )
             merged = dict(values)
@@ -149,7 +144,7 @@ class RecordStore:
         with self.db.transaction() as conn:
             current = self._row(conn, obj, record_id)
             if current is None:
-                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+                raise NotFound()
             if not current["IsDeleted"]:
                 raise SalesforceError(400, "UNDELETE_FAILED", "Entity is not in the recycle bin")
             stamp = self.clock.stamp()
@@ -165,7 +160,7 @@ class RecordStore:
         with self.db.transaction() as conn:
             current = self._row(conn, obj, record_id)
             if current is None:
-                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+                raise NotFound()
             conn.execute(f"DELETE FROM {quote(table_name(obj))} WHERE Id = ?", (current["Id"],))
             conn.execute(
                 "INSERT OR IGNORE INTO _deleted_log VALUES (?, ?, ?)",
@@ -192,14 +187,12 @@ class RecordStore:
 
     def _existing(self, conn: sqlite3.Connection, obj: ObjectDef, record_id: str) -> dict[str, Any]:
         if ids.normalize(record_id) is None:
-            raise SalesforceError(
-                400, "MALFORMED_ID", f"{obj.name} ID: id value of incorrect type: {record_id}", ["Id"]
-            )
+            raise MalformedId(f"{obj.name} ID: id value of incorrect type: {record_id}", ["Id"])
         current = self._row(conn, obj, record_id)
         if current is None:
-            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise NotFound()
         if current["IsDeleted"]:
-            raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+            raise EntityIsDeleted(fields=[])
         return current
 
     def _next_id(self, conn: sqlite3.Connection, obj: ObjectDef) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sfemu.errors import SalesforceError
+from sfemu.errors import InvalidField, RequiredFieldMissing, SalesforceError
 from sfemu.schema.model import FieldDef, ObjectDef, Schema
 from sfemu.store.db import quote, table_name
 from sfemu.store.plan import CONVERTED, REFERENCE, TEXT, CreateBatch, plan_of
@@ -72,9 +72,7 @@ class Validator:
                         batch.flush()
                     row[parent_ref.name] = self._resolve_foreign_key(conn, parent_ref, value)
                     continue
-                raise SalesforceError(
-                    400, "INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}", [key]
-                )
+                raise InvalidField(f"No such column '{key}' on sobject of type {obj.name}", [key])
             f = entry.field
             if not (f.createable if creating else f.updateable):
                 raise SalesforceError(
@@ -102,9 +100,7 @@ class Validator:
                     row[name] = default
             missing = [name for name in plan.required if row.get(name) in (None, "")]
             if missing:
-                raise SalesforceError(
-                    400,
-                    "REQUIRED_FIELD_MISSING",
+                raise RequiredFieldMissing(
                     f"Required fields are missing: [{', '.join(missing)}]",
                     missing,
                 )
@@ -115,9 +111,7 @@ class Validator:
                 if value in (None, "") and not obj.fields[name.lower()].nillable
             ]
             if blanked:
-                raise SalesforceError(
-                    400,
-                    "REQUIRED_FIELD_MISSING",
+                raise RequiredFieldMissing(
                     f"Required fields are missing: [{', '.join(blanked)}]",
                     blanked,
                 )
@@ -175,30 +169,22 @@ class Validator:
         target = self.schema.get(ref.reference_to[0])
         keys = [k for k in lookup if k != "attributes"]
         if target is None or len(keys) != 1:
-            raise SalesforceError(
-                400, "INVALID_FIELD", f"Invalid foreign key lookup for {ref.relationship_name}", [ref.name]
-            )
+            raise InvalidField(f"Invalid foreign key lookup for {ref.relationship_name}", [ref.name])
         f = target.field(keys[0])
         if f is None or not (f.external_id or f.id_lookup):
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
+            raise InvalidField(
                 f"Field name provided, {keys[0]} is not an External ID or indexed field for {target.name}",
                 [ref.name],
             )
         value = lookup[keys[0]]
         matches = find_by_field(conn, target, f, value)
         if not matches:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
+            raise InvalidField(
                 f"Foreign key external ID: {value} not found for field {f.name} in entity {target.name}",
                 [ref.name],
             )
         if len(matches) > 1:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
+            raise InvalidField(
                 f"Foreign key external ID: {value} matches multiple records for field {f.name} in "
                 f"entity {target.name}",
                 [ref.name],

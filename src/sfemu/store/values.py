@@ -12,7 +12,7 @@ from typing import Any
 
 from sfemu import ids
 from sfemu.clock import format_storage
-from sfemu.errors import SalesforceError
+from sfemu.errors import MalformedId, SalesforceError
 from sfemu.schema.model import FieldDef
 
 _DATETIME = re.compile(
@@ -58,9 +58,7 @@ def _bad_type(f: FieldDef, value: Any, expected: str) -> SalesforceError:  # noq
 def _id(f: FieldDef, value: Any) -> Any:
     normalized = ids.normalize(value) if isinstance(value, str) else None
     if normalized is None:
-        raise SalesforceError(
-            400, "MALFORMED_ID", f"{f.label or f.name}: id value of incorrect type: {value}", [f.name]
-        )
+        raise MalformedId(f"{f.label or f.name}: id value of incorrect type: {value}", [f.name])
     return normalized
 
 
