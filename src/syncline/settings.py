@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     """How often a running job records that it is alive."""
     job_stale_after_seconds: int = Field(60, ge=2, le=86_400)
     """A running job silent this long is taken as dead (interrupted); must exceed the heartbeat."""
+    job_shutdown_grace_seconds: int = Field(10, ge=0, le=600)
+    """On shutdown (SIGTERM), how long running jobs get to stop before they are marked interrupted."""
 
     query_max_rows: int = Field(10_000, ge=1, le=1_000_000)
     """Rows a query-runner query returns at most."""

@@ -53,8 +53,9 @@ _STATUS_KEYS = {
 def create_app(state: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start_jobs()
         yield
-        state.close()
+        state.close()  # on SIGTERM too: running jobs end interrupted, not running
 
     app = FastAPI(
         lifespan=lifespan,

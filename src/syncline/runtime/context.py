@@ -57,5 +57,5 @@ def connector_context(
         credentials=credentials,
         budget=budget,
         oauth_app=oauth_app(settings, ctype),
-        statement_timeout=getattr(settings, "statement_timeout_seconds", None),
+        statement_timeout=settings.statement_timeout_seconds,
     )

@@ -1,72 +1,38 @@
-"""Run a query-runner query in the background and store its outcome on the QueryJob row."""
+"""The query runner's job: preview one query through the connection's ModelSource, store the rows kept.
+
+Its state lives in the `jobs` row (kind `query`); the rows in `query_results`, under the same id.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 
-from syncline.connectors.errors import ConnectorError
 from syncline.connectors.protocols import ModelSource
 from syncline.runtime.preview import preview
 from syncline.store.db import Store
-from syncline.store.tables import QueryJob
-from syncline.store.types import utcnow
+from syncline.store.tables import QueryResult
 
-log = logging.getLogger("syncline.runtime")
+QUERY_KIND = "query"
 
 
-def run_query_job(
-    store: Store,
-    job_id: str,
-    open_source: Callable[[], ModelSource],
-    query: str,
-    *,
-    max_rows: int,
-    max_bytes: int,
-    on_refusal: Callable[[ConnectorError], None] | None = None,
-) -> None:
-    """Mark the job running, preview the query, store fields and rows (capped) or the upstream's error."""
+def run_query(
+    store: Store, query_id: str, open_source: Callable[[], ModelSource], *, max_rows: int, max_bytes: int
+) -> dict[str, int]:
+    """Preview the query of `query_results` row `query_id` and store what was kept; its size as the result.
+
+    Raises:
+        ConnectorError: The upstream refused or could not be reached; the job fails with its message.
+    """
     with store.session() as session:
-        job = session.get(QueryJob, job_id)
-        if job is None:
-            return
-        job.status = "running"
-    try:
-        result = preview(open_source(), query, max_rows=max_rows, max_bytes=max_bytes)
-    except ConnectorError as exc:
-        _finish(store, job_id, status="failed", error=str(exc))
-        if on_refusal is not None:
-            on_refusal(exc)
-        return
-    except Exception as exc:  # the job must end in a terminal state whatever happened
-        _finish(store, job_id, status="failed", error=f"the query could not be run: {exc}")
-        raise
-    _finish(
-        store,
-        job_id,
-        status="done",
-        fields=result.fields,
-        results=json.dumps(result.rows, default=str).encode(),
-        count=len(result.rows),
-        truncated=result.truncated,
-    )
-
-
-def _finish(
-    store: Store,
-    job_id: str,
-    *,
-    status: str,
-    error: str | None = None,
-    fields: list[str] | None = None,
-    results: bytes | None = None,
-    count: int = 0,
-    truncated: bool = False,
-) -> None:
+        row = session.get(QueryResult, query_id)
+        if row is None:
+            return {"count": 0}
+        text = row.query
+    result = preview(open_source(), text, max_rows=max_rows, max_bytes=max_bytes)
     with store.session() as session:
-        job = session.get(QueryJob, job_id)
-        if job is None:
-            return
-        job.status, job.error, job.finished_at = status, error, utcnow()
-        job.fields, job.results, job.row_count, job.truncated = fields or [], results, count, int(truncated)
+        row = session.get(QueryResult, query_id)
+        if row is not None:
+            row.fields, row.row_count, row.truncated = result.fields, len(result.rows), int(result.truncated)
+            row.results = json.dumps(result.rows, default=str).encode()
+    return {"count": len(result.rows)}

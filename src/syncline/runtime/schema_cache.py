@@ -98,14 +98,6 @@ def run_refresh(store: Store, connection_id: str, discover: Discover) -> list[di
     return schemas
 
 
-def refresh_in_background(store: Store, connection_id: str, discover: Discover) -> None:
-    """`run_refresh` for the background pool: an upstream refusal is an outcome, stored, not a crash."""
-    try:
-        run_refresh(store, connection_id, discover)
-    except ConnectorError as exc:
-        log.info("schema refresh failed", extra={"connection_id": connection_id, "error": str(exc)})
-
-
 def cached_schemas(
     store: Store,
     lock_dir: Path,

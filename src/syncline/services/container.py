@@ -1,17 +1,20 @@
 """The composition root: a running syncline assembled from settings (store migrated, bootstrap done,
-secrets key loaded, background runtime started). The API, the CLI and workers depend on it."""
+secrets key loaded) and, for a server, its job executor. The API, the CLI and workers depend on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from dataclasses import dataclass
 
-from syncline.runtime.background import Background
+from syncline.runtime.jobs import InProcessExecutor
 from syncline.settings import Settings
 from syncline.store.bootstrap import Bootstrap, bootstrap
 from syncline.store.crypto import SecretBox, load_or_create_key
 from syncline.store.db import Store
 from syncline.store.events import purge_expired_events
 from syncline.store.idempotency import IdempotencyRecords
+
+JOB_KINDS_MODULE = "syncline.services.job_kinds"
 
 
 @dataclass
@@ -21,10 +24,32 @@ class Services:
     settings: Settings
     store: Store
     secret_box: SecretBox
-    background: Background = field(default_factory=Background)
+    executor: InProcessExecutor[Services] | None = None
+
+    def start_jobs(self) -> None:
+        """Start the in-process executor: reconcile jobs of dead workers, resume queued ones."""
+        if self.executor is not None:
+            return
+        importlib.import_module(JOB_KINDS_MODULE)  # registers the kinds by name
+        settings = self.settings
+        self.executor = InProcessExecutor(
+            self.store,
+            self,
+            workers=settings.job_workers,
+            heartbeat_seconds=settings.job_heartbeat_seconds,
+            stale_after_seconds=settings.job_stale_after_seconds,
+            grace_seconds=settings.job_shutdown_grace_seconds,
+        ).start()
+
+    def submit(self, kind: str, job_id: str) -> None:
+        """Run a committed job; without a running executor it stays queued for the next one to start."""
+        if self.executor is not None:
+            self.executor.submit(kind, job_id)
 
     def close(self) -> None:
-        self.background.shutdown()
+        """Stop the executor: running jobs that do not stop in time end `interrupted`, never `running`."""
+        if self.executor is not None:
+            self.executor.shutdown()
 
 
 def open_services(settings: Settings) -> tuple[Services, Bootstrap]:

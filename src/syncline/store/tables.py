@@ -127,25 +127,21 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class QueryJob(Base):
-    """A query-runner query: its state, and once done its (capped) results as JSON."""
+class QueryResult(Base):
+    """The (capped) rows of a query-runner query; its state is its `jobs` row of kind `query` (same id)."""
 
-    __tablename__ = "query_jobs"
+    __tablename__ = "query_results"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     organization_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
     query: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # created | running | done | failed
-    error: Mapped[str | None] = mapped_column(Text)
     fields: Mapped[list[Any]] = mapped_column(default=list)
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     truncated: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 

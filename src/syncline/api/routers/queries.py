@@ -14,16 +14,24 @@ from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
 from syncline.api.routers.connections import load_connection
 from syncline.connectors.registry import get_connection_type
-from syncline.runtime.queries import run_query_job
+from syncline.runtime.jobs import JobStatus, add_job
+from syncline.runtime.queries import QUERY_KIND
 from syncline.services import connections as rules
-from syncline.store.tables import QueryJob
+from syncline.store.tables import Job, QueryResult
 from syncline.store.types import utcnow
 
 router = APIRouter(prefix="/api", tags=["query runner"])
 
 PAGE_SIZE = 100
-MAX_ROWS = 10_000
-MAX_BYTES = 16 * 1024 * 1024
+# The query runner's own words for the job states (Polytomic's `QueryRunnerResult.status`).
+_STATUS = {
+    JobStatus.QUEUED: "created",
+    JobStatus.RUNNING: "running",
+    JobStatus.COMPLETED: "done",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELED: "failed",
+    JobStatus.INTERRUPTED: "failed",
+}
 RESULTS_KEPT = timedelta(hours=24)
 
 
@@ -36,14 +44,18 @@ def _iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _summary(job: QueryJob) -> dict[str, Any]:
+def _summary(job: Job, row: QueryResult) -> dict[str, Any]:
+    status = JobStatus(job.status)
+    error = job.error
+    if status in (JobStatus.CANCELED, JobStatus.INTERRUPTED):
+        error = f"{status}: {job.error}" if job.error else str(status)
     return {
         "id": job.id,
-        "status": job.status,
-        "count": job.row_count,
-        "fields": list(job.fields or []),
-        "error": job.error,
-        "expires": _iso(job.expires_at),
+        "status": _STATUS[status],
+        "count": row.row_count,
+        "fields": list(row.fields or []),
+        "error": error,
+        "expires": _iso(row.expires_at),
     }
 
 
@@ -71,32 +83,27 @@ def run_query(
         raise BadRequest(
             f"{ctype.name} connections do not support the query runner", metadata={"type": ctype.id}
         )
-    config = rules.saved_config(state, connection)
-    job = QueryJob(
+    rules.saved_config(state, connection)  # a stored configuration that no longer validates: 422 now
+    job_id = add_job(
+        session,
+        QUERY_KIND,
+        caller.organization_id,
+        {"connection_id": connection.id},
+        subject_id=connection.id,
+    )
+    row = QueryResult(
+        id=job_id,
         organization_id=caller.organization_id,
         connection_id=connection.id,
         query=text,
-        status="created",
         expires_at=utcnow() + RESULTS_KEPT,
     )
-    session.add(job)
-    session.commit()  # the background job reads the row from its own session
-    ctx = rules.context(state, ctype, config, connection.id)
-    job_id, connection_id = job.id, connection.id
-    settings = state.settings
-    state.background.submit(
-        lambda: run_query_job(
-            state.store,
-            job_id,
-            lambda: ctype.open_model_source(config, ctx),
-            text,
-            max_rows=getattr(settings, "query_max_rows", MAX_ROWS),
-            max_bytes=getattr(settings, "query_max_bytes", MAX_BYTES),
-            on_refusal=lambda exc: rules.record_upstream_failure(state, connection_id, exc),
-        ),
-        name="query",
-    )
-    return {"data": _summary(job)}
+    session.add(row)
+    session.commit()  # the job runs in another thread (or process) and reads its rows from there
+    state.submit(QUERY_KIND, job_id)
+    job = session.get(Job, job_id)
+    assert job is not None
+    return {"data": _summary(job, row)}
 
 
 def _page_token(offset: int) -> str:
@@ -126,14 +133,20 @@ def get_query(
     session: SessionDep,
     page: str | None = Query(None, description="token from links.next or links.previous"),
 ) -> dict[str, Any]:
-    job = session.get(QueryJob, query_id)
-    if job is None or job.organization_id != caller.organization_id or job.expires_at <= utcnow():
+    row = session.get(QueryResult, query_id)
+    job = session.get(Job, query_id)
+    if (
+        row is None
+        or job is None
+        or row.organization_id != caller.organization_id
+        or row.expires_at <= utcnow()
+    ):
         raise NotFound.resource("query", query_id)
     start = _offset(page)
-    data = _summary(job)
+    data = _summary(job, row)
     links: dict[str, str | None] = {"next": None, "previous": None}
-    if job.status == "done":
-        rows = json.loads(job.results or b"[]")
+    if job.status == JobStatus.COMPLETED:
+        rows = json.loads(row.results or b"[]")
         data["results"] = rows[start : start + PAGE_SIZE]
         base = str(request.url.remove_query_params("page"))
         if start + PAGE_SIZE < len(rows):

@@ -32,8 +32,10 @@ from syncline.connectors.errors import ConnectorError
 from syncline.connectors.registry import get_connection_type
 from syncline.runtime import schema_cache
 from syncline.runtime.context import lock_dir
+from syncline.runtime.jobs import add_job
 from syncline.services import connections as rules
 from syncline.services.container import Services
+from syncline.services.job_kinds import SCHEMA_REFRESH_KIND
 from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["schemas"])
@@ -136,12 +138,13 @@ def refresh_schemas(connection_id: str, caller: CallerDep, session: SessionDep, 
             key="connection_not_healthy",
             metadata={"connection_id": connection.id, "status": connection.status},
         )
-    source, cid = _Source(connection, state), connection.id
+    _Source(connection, state)  # a type that cannot be a bulk-sync source answers 400 here
+    cid = connection.id
     if schema_cache.claim(state.store, lock_dir(state.settings), cid):
-        state.background.submit(
-            lambda: schema_cache.refresh_in_background(state.store, cid, source.discover),
-            name="schema refresh",
-        )
+        payload = {"connection_id": cid}
+        job_id = add_job(session, SCHEMA_REFRESH_KIND, connection.organization_id, payload, subject_id=cid)
+        session.commit()
+        state.submit(SCHEMA_REFRESH_KIND, job_id)
     location = f"/api/connections/{cid}/schemas/status"
     return Response(status_code=202, headers={"Location": location})
 

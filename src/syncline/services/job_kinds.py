@@ -1,0 +1,68 @@
+"""The job kinds of the API's background work, registered by name: any process that imports this module
+can run them. Each handler gets the `Services` of the process running it as `run.runtime`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syncline.connectors.errors import ConnectorError
+from syncline.connectors.registry import get_connection_type
+from syncline.runtime import schema_cache
+from syncline.runtime.jobs import JobRun, job_kind
+from syncline.runtime.queries import QUERY_KIND, run_query
+from syncline.services import connections as rules
+from syncline.services.container import Services
+from syncline.store.tables import Connection
+
+SCHEMA_REFRESH_KIND = "schemarefresh"
+
+
+def _connection(services: Services, connection_id: str) -> Connection:
+    with services.store.session() as session:
+        connection = session.get(Connection, connection_id)
+    if connection is None:
+        msg = f"connection {connection_id} was deleted"
+        raise LookupError(msg)
+    return connection
+
+
+@job_kind(QUERY_KIND)
+def query_job(run: JobRun[Services]) -> dict[str, Any]:
+    """A query-runner query (payload: `connection_id`); its rows land in `query_results` under the job id."""
+    services = run.runtime
+    connection = _connection(services, run.payload["connection_id"])
+    ctype = get_connection_type(connection.type)
+    config = rules.saved_config(services, connection)
+    ctx = rules.context(services, ctype, config, connection.id)
+    settings = services.settings
+    try:
+        return run_query(
+            services.store,
+            run.job_id,
+            lambda: ctype.open_model_source(config, ctx),
+            max_rows=settings.query_max_rows,
+            max_bytes=settings.query_max_bytes,
+        )
+    except ConnectorError as exc:
+        rules.record_upstream_failure(services, connection.id, exc)
+        raise
+
+
+@job_kind(SCHEMA_REFRESH_KIND)
+def schema_refresh_job(run: JobRun[Services]) -> dict[str, Any]:
+    """A refresh of a connection's schema cache, claimed before it was queued (payload: `connection_id`)."""
+    services = run.runtime
+    connection = _connection(services, run.payload["connection_id"])
+    ctype = get_connection_type(connection.type)
+    assert ctype.discovery is not None
+    config = rules.saved_config(services, connection)
+    ctx = rules.context(services, ctype, config, connection.id)
+    discovery = ctype.discovery
+    try:
+        schemas = schema_cache.run_refresh(
+            services.store, connection.id, lambda: discovery.discover(config, ctx, include_fields=True)
+        )
+    except ConnectorError as exc:
+        rules.record_upstream_failure(services, connection.id, exc)
+        raise
+    return {"schemas": len(schemas)}
