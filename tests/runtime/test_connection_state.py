@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import event
 
 from syncline.connectors.credentials import StoredTokens
 from syncline.connectors.errors import BudgetExhausted
-from syncline.runtime.connection_state import DbCallBudget, DbCredentialStore, calls_last_24_hours
+from syncline.runtime.budget import BLOCK_SIZE, DbCallBudget, calls_last_24_hours, release_reservations
+from syncline.runtime.connection_state import DbCredentialStore
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
 from syncline.store.tables import Connection, Organization
@@ -90,7 +92,8 @@ def test_exhausted_budget_names_cap_usage_and_resume_time(
     assert (exhausted.value.cap, exhausted.value.used) == (2, 2)
     assert exhausted.value.resume_at is not None
     assert "2 calls/24h" in str(exhausted.value)
-    later = DbCallBudget(store, tmp_path, connection_id, cap=2, clock=lambda: 1_000_000.0 + 86_460)
+    # A day and the window's slack later (runtime/budget.py), the calls have left the window.
+    later = DbCallBudget(store, tmp_path, connection_id, cap=2, clock=lambda: 1_000_000.0 + 86_400 + 240)
     later.spend()  # a day later the window has moved on
 
 
@@ -130,3 +133,73 @@ def test_tokens_round_trip_and_rotation_updates_the_secret(
         stored = session.get(Connection, connection_id)
         assert stored is not None
         assert "rotated-" not in (stored.secrets or "")  # encrypted, not in plaintext
+
+
+def _statements(store: Store) -> list[str]:
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_calls_are_reserved_in_blocks_not_a_round_trip_each(
+    connection: tuple[Store, str], tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    budget = DbCallBudget(store, tmp_path, connection_id, cap=100_000)
+    statements = _statements(store)
+    for _ in range(BLOCK_SIZE * 4):
+        budget.spend()
+    window_reads = [s for s in statements if "ORDER BY api_call_buckets.minute" in s]
+    assert len(window_reads) == 4  # one reservation per block of BLOCK_SIZE calls
+    assert calls_last_24_hours(store, connection_id) == BLOCK_SIZE * 4
+
+
+def test_unused_reserved_calls_are_handed_back(connection: tuple[Store, str], tmp_path: Path) -> None:
+    store, connection_id = connection
+    DbCallBudget(store, tmp_path, connection_id, cap=100_000).spend(3)
+    assert calls_last_24_hours(store, connection_id) == BLOCK_SIZE  # the whole block counts while held
+    release_reservations(store, tmp_path)
+    assert calls_last_24_hours(store, connection_id) == 3
+
+
+def test_blocks_shrink_near_the_cap_so_it_is_met_exactly(
+    connection: tuple[Store, str], tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    budget = DbCallBudget(store, tmp_path, connection_id, cap=300)
+    granted = 0
+    while granted <= 300:
+        try:
+            budget.spend()
+        except BudgetExhausted:
+            break
+        granted += 1
+    assert granted == 300
+    assert calls_last_24_hours(store, connection_id) == 300
+
+
+def _spend_until_exhausted(url: str, lock_dir: str, connection_id: str, attempts: int) -> int:
+    store = Store(url)
+    budget = DbCallBudget(store, Path(lock_dir), connection_id, cap=2_000)
+    granted = 0
+    for _ in range(attempts):
+        try:
+            budget.spend()
+            granted += 1
+        except BudgetExhausted:
+            pass
+    release_reservations(store, Path(lock_dir))
+    store.dispose()
+    return granted
+
+
+def test_processes_holding_blocks_never_exceed_the_cap(
+    connection: tuple[Store, str], store_url: str, tmp_path: Path
+) -> None:
+    store, connection_id = connection
+    lock_dir = str(tmp_path / "locks")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        granted = sum(pool.starmap(_spend_until_exhausted, [(store_url, lock_dir, connection_id, 1_500)] * 2))
+    assert 2_000 - 2 * BLOCK_SIZE <= granted <= 2_000  # a process may stop while holding unused calls
+    assert calls_last_24_hours(store, connection_id) == granted  # handed back at the end

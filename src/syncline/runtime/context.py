@@ -12,7 +12,8 @@ from typing import Any
 
 from syncline.connectors.base import ConnectionConfig, ConnectionType, ConnectorContext
 from syncline.connectors.capabilities import OAuthApp
-from syncline.runtime.connection_state import DbCallBudget, DbCredentialStore
+from syncline.runtime.budget import DbCallBudget
+from syncline.runtime.connection_state import DbCredentialStore
 from syncline.settings import Settings
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store

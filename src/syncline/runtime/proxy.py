@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.capabilities import LeftInstance, ProxiedRequest, UpstreamAnswer, UpstreamTimeout
 from syncline.connectors.errors import AuthorizationRequired, BudgetExhausted, ConnectorError
-from syncline.runtime.connection_state import calls_last_24_hours
+from syncline.runtime.budget import calls_last_24_hours
 from syncline.runtime.context import connector_context, lock_dir
 from syncline.settings import Settings
 from syncline.store.crypto import SecretBox

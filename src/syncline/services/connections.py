@@ -27,7 +27,8 @@ from syncline.connectors.errors import (
     UnknownConnectionType,
 )
 from syncline.connectors.registry import get_connection_type
-from syncline.runtime.connection_state import DbCredentialStore, calls_last_24_hours
+from syncline.runtime.budget import calls_last_24_hours
+from syncline.runtime.connection_state import DbCredentialStore
 from syncline.runtime.context import connector_context, lock_dir, oauth_app
 from syncline.services import connection_config
 from syncline.services.connection_config import StoredConfig

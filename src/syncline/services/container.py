@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from syncline.runtime.budget import release_reservations
+from syncline.runtime.context import lock_dir
 from syncline.runtime.jobs import InProcessExecutor
 from syncline.settings import Settings
 from syncline.store.bootstrap import Bootstrap, bootstrap
@@ -47,9 +49,11 @@ class Services:
             self.executor.submit(kind, job_id)
 
     def close(self) -> None:
-        """Stop the executor: running jobs that do not stop in time end `interrupted`, never `running`."""
+        """Stop the executor (running jobs that do not stop in time end `interrupted`, never `running`),
+        then hand back the API calls this process reserved but did not send."""
         if self.executor is not None:
             self.executor.shutdown()
+        release_reservations(self.store, lock_dir(self.settings))
 
 
 def open_services(settings: Settings) -> tuple[Services, Bootstrap]:

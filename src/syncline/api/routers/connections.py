@@ -15,7 +15,7 @@ from syncline.api.models.connections import ConnectionCreate, ConnectionTest, Co
 from syncline.api.query import deep_object
 from syncline.api.routers.connection_types import parameter_values
 from syncline.connectors.registry import get_connection_type
-from syncline.runtime.connection_state import calls_last_24_hours
+from syncline.runtime.budget import calls_last_24_hours
 from syncline.services import connection_config
 from syncline.services import connections as rules
 from syncline.services.connections import ConnectionStatus
