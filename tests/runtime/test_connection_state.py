@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from syncline.connectors.credentials import StoredTokens
 from syncline.connectors.errors import BudgetExhausted
@@ -18,7 +18,7 @@ from syncline.runtime.budget import BLOCK_SIZE, DbCallBudget, calls_last_24_hour
 from syncline.runtime.connection_state import DbCredentialStore
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
-from syncline.store.tables import Connection, Organization
+from syncline.store.tables import ApiCallBucket, Connection, Organization
 
 KEY = Fernet.generate_key()
 
@@ -78,7 +78,7 @@ def test_enforced_cap_is_never_exceeded_by_threads_and_processes(
         in_threads = [threads.submit(_spend_many, store_url, lock_dir, connection_id, 10) for _ in range(2)]
         granted = sum(in_processes.get(timeout=120)) + sum(f.result() for f in in_threads)
     assert granted == 25
-    assert calls_last_24_hours(store, connection_id) == 25
+    assert recorded(store, connection_id) == 25
 
 
 def test_exhausted_budget_names_cap_usage_and_resume_time(
@@ -135,6 +135,11 @@ def test_tokens_round_trip_and_rotation_updates_the_secret(
         assert "rotated-" not in (stored.secrets or "")  # encrypted, not in plaintext
 
 
+def recorded(store: Store, connection_id: str) -> int:
+    with store.session() as session:
+        return calls_last_24_hours(session, connection_id)
+
+
 def _statements(store: Store) -> list[str]:
     seen: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
@@ -151,15 +156,19 @@ def test_calls_are_reserved_in_blocks_not_a_round_trip_each(
         budget.spend()
     window_reads = [s for s in statements if "ORDER BY api_call_buckets.minute" in s]
     assert len(window_reads) == 4  # one reservation per block of BLOCK_SIZE calls
-    assert calls_last_24_hours(store, connection_id) == BLOCK_SIZE * 4
+    assert recorded(store, connection_id) == BLOCK_SIZE * 4
 
 
 def test_unused_reserved_calls_are_handed_back(connection: tuple[Store, str], tmp_path: Path) -> None:
     store, connection_id = connection
     DbCallBudget(store, tmp_path, connection_id, cap=100_000).spend(3)
-    assert calls_last_24_hours(store, connection_id) == BLOCK_SIZE  # the whole block counts while held
+    assert recorded(store, connection_id) == 3  # shown: the calls sent, not the block
+    with store.session() as session:  # held: the whole block is recorded against the cap
+        assert session.scalar(select(func.sum(ApiCallBucket.calls))) == BLOCK_SIZE
     release_reservations(store, tmp_path)
-    assert calls_last_24_hours(store, connection_id) == 3
+    with store.session() as session:
+        assert session.scalar(select(func.sum(ApiCallBucket.calls))) == 3
+    assert recorded(store, connection_id) == 3
 
 
 def test_blocks_shrink_near_the_cap_so_it_is_met_exactly(
@@ -175,7 +184,7 @@ def test_blocks_shrink_near_the_cap_so_it_is_met_exactly(
             break
         granted += 1
     assert granted == 300
-    assert calls_last_24_hours(store, connection_id) == 300
+    assert recorded(store, connection_id) == 300
 
 
 def _spend_until_exhausted(url: str, lock_dir: str, connection_id: str, attempts: int) -> int:
@@ -202,4 +211,4 @@ def test_processes_holding_blocks_never_exceed_the_cap(
     with context.Pool(2) as pool:
         granted = sum(pool.starmap(_spend_until_exhausted, [(store_url, lock_dir, connection_id, 1_500)] * 2))
     assert 2_000 - 2 * BLOCK_SIZE <= granted <= 2_000  # a process may stop while holding unused calls
-    assert calls_last_24_hours(store, connection_id) == granted  # handed back at the end
+    assert recorded(store, connection_id) == granted  # handed back at the end

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from syncline.connectors.errors import BudgetExhausted
 from syncline.store.db import Store
-from syncline.store.locks import named_lock
+from syncline.store.locks import locked_session
 from syncline.store.tables import ApiCallBucket, ConnectionLimits
 from syncline.store.types import utcnow
 
@@ -72,16 +72,20 @@ def _lock_for(key: tuple[str, str]) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def calls_last_24_hours(store: Store, connection_id: str, now: float | None = None) -> int:
-    """Calls recorded in the last 24 h, reserved blocks included (at most one block per process more)."""
+def calls_last_24_hours(session: Session, connection_id: str, now: float | None = None) -> int:
+    """Calls made in the last 24 h, read in the caller's session (a request showing it holds no second
+    connection). Calls this process reserved but has not sent are left out; another process's are not
+    known here, so with several processes the figure may run ahead by up to one block per process."""
     floor = int((now or time.time()) // 60) - DAY_MINUTES
-    with store.session() as session:
-        total = session.scalar(
-            select(func.coalesce(func.sum(ApiCallBucket.calls), 0)).where(
-                ApiCallBucket.connection_id == connection_id, ApiCallBucket.minute > floor
-            )
+    total = session.scalar(
+        select(func.coalesce(func.sum(ApiCallBucket.calls), 0)).where(
+            ApiCallBucket.connection_id == connection_id, ApiCallBucket.minute > floor
         )
-    return int(total or 0)
+    )
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), connection_id)
+    block = _blocks.get(key)
+    unsent = block.left if block is not None and block.minute > floor else 0
+    return max(0, int(total or 0) - unsent)
 
 
 def release_reservations(store: Store, lock_dir: Path) -> None:
@@ -91,7 +95,7 @@ def release_reservations(store: Store, lock_dir: Path) -> None:
         with _lock_for(key):
             block = _blocks.pop(key, None)
             if block is not None and block.left:
-                with named_lock(store, lock_dir, f"budget:{key[1]}"), store.session() as session:
+                with locked_session(store, lock_dir, f"budget:{key[1]}") as session:
                     _give_back(session, key[1], block)
 
 
@@ -140,10 +144,7 @@ class DbCallBudget:
     def _reserve(self, calls: int, now: float, *, returned: _Block | None) -> _Block:
         minute = int(now // 60)
         floor = minute - DAY_MINUTES - WINDOW_SLACK_MINUTES
-        with (
-            named_lock(self.store, self.lock_dir, f"budget:{self.connection_id}"),
-            self.store.session() as session,
-        ):
+        with locked_session(self.store, self.lock_dir, f"budget:{self.connection_id}") as session:
             if returned is not None and returned.left:
                 _give_back(session, self.connection_id, returned)
             rows = session.execute(

@@ -35,7 +35,7 @@ from syncline.runtime.context import connector_context, lock_dir
 from syncline.settings import Settings
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
-from syncline.store.locks import named_lock
+from syncline.store.locks import locked_session
 from syncline.store.tables import ProxyCall, ProxySettings
 from syncline.store.types import utcnow
 
@@ -394,7 +394,7 @@ def reserve_call(
     """
     now = now or utcnow()
     since = now - WINDOW
-    with named_lock(store, lock_dir, f"proxy-rate:{organization_id}"), store.session() as session:
+    with locked_session(store, lock_dir, f"proxy-rate:{organization_id}") as session:
         for scope, column, value, limit in (
             ("connection", ProxyCall.connection_id, connection_id, limits.rate_limit_per_minute),
             ("organization", ProxyCall.organization_id, organization_id, limits.org_rate_limit_per_minute),
@@ -438,8 +438,9 @@ def proxy_stats(store: Store, connection_id: str, now: datetime | None = None) -
             )
         ).one()
         last = session.scalar(select(func.max(ProxyCall.at)).where(ProxyCall.connection_id == connection_id))
+        calls = calls_last_24_hours(session, connection_id)
     return {
-        "callsLast24h": calls_last_24_hours(store, connection_id),
+        "callsLast24h": calls,
         "proxyCallsLast24h": int(total),
         "proxy2xxLast24h": int(ok),
         "proxy4xxLast24h": int(client),

@@ -22,7 +22,7 @@ from typing import Any
 from syncline.connectors.discovery import Schema
 from syncline.connectors.errors import ConnectorError
 from syncline.store.db import Store
-from syncline.store.locks import named_lock
+from syncline.store.locks import locked_session
 from syncline.store.tables import SchemaCache
 from syncline.store.types import utcnow
 
@@ -65,7 +65,7 @@ def read(store: Store, connection_id: str) -> CacheState | None:
 
 def claim(store: Store, lock_dir: Path, connection_id: str) -> bool:
     """Mark a refresh as started; False when one is already running (then nothing changes)."""
-    with named_lock(store, lock_dir, f"schema-cache:{connection_id}"), store.session() as session:
+    with locked_session(store, lock_dir, f"schema-cache:{connection_id}") as session:
         now = utcnow()
         row = session.get(SchemaCache, connection_id)
         if row is None:

@@ -147,12 +147,12 @@ def ensure_unused(session: Session, connection: Connection, *, force: bool) -> N
         )
 
 
-def usage(services: Services, connection: Connection) -> dict[str, Any]:
+def usage(services: Services, session: Session, connection: Connection) -> dict[str, Any]:
     """`api_calls_last_24_hours` and `rate_limit`, for types whose calls syncline meters."""
     ctype = get_connection_type(connection.type)
     if ctype.metering is None:
         return {}
-    calls = calls_last_24_hours(services.store, connection.id)
+    calls = calls_last_24_hours(session, connection.id)
     config = saved_config(services, connection)
     cap = ctype.metering.daily_cap(config)
     return {

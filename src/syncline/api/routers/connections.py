@@ -75,7 +75,7 @@ def connection_out(session: Session, connection: Connection, state: Services) ->
         "created_by": _actor(session, connection.created_by),
         "updated_at": _iso(connection.updated_at),
         "updated_by": _actor(session, connection.updated_by),
-        **rules.usage(state, connection),
+        **rules.usage(state, session, connection),
     }
 
 
@@ -196,11 +196,11 @@ def get_parameter_values(connection_id: str, caller: CallerDep, session: Session
 
 
 @router.get("/connections/{connection_id}/usage")
-def get_usage(connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep) -> dict[str, Any]:
+def get_usage(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """API calls syncline made through the connection in the last 24 h (metered types; null elsewhere)."""
     connection = load_connection(session, caller, connection_id)
     metered = get_connection_type(connection.type).metering is not None
-    calls = calls_last_24_hours(state.store, connection.id) if metered else None
+    calls = calls_last_24_hours(session, connection.id) if metered else None
     return {
         "data": {
             "connectionId": connection.id,

@@ -93,7 +93,11 @@ class _Source:
 
 
 def _source(session: Session, caller: Caller, connection_id: str, state: Services) -> _Source:
-    return _Source(load_connection(session, caller, connection_id), state)
+    """The connection ready for discovery; the request's transaction ends here, so the upstream calls
+    that follow (and their budget and token reads) never wait while it holds a pooled connection."""
+    source = _Source(load_connection(session, caller, connection_id), state)
+    session.commit()
+    return source
 
 
 def upstream_error(exc: ConnectorError, connection: Connection) -> UpstreamFailure:
