@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   - install into .venv and run the demo: sfemu (a seeded Salesforce org) + syncline on its
 #                 embedded default (SQLite in ./.syncline) + a DuckDB warehouse, connected together
-#   make test   - install into .venv (with test extras) and run the whole test suite
+#   make test   - install into .venv (with test extras), type-check src/ (mypy) and run the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/python scripts/demo.py
 
 test: $(STAMP)
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 lint: $(STAMP)

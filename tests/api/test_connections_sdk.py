@@ -172,11 +172,14 @@ def test_salesforce_connection_lifecycle(sdk: Polytomic) -> None:
         sdk.connections.get(id=created.id)
 
 
-def test_salesforce_validate_reports_an_unreachable_domain(sdk: Polytomic) -> None:
+def test_salesforce_validate_reports_an_unreachable_domain(sdk: Polytomic, closed_port: int) -> None:
     before = len(sdk.connections.list().data)
-    with pytest.raises(UnprocessableEntityError) as err:  # nothing listens on the configured port
-        sdk.connections.create(name=unique("sf"), type="salesforce", configuration=sf_config(), validate=True)
-    assert "Could not reach Salesforce at http://127.0.0.1:8443" in err.value.body.message
+    domain = f"http://127.0.0.1:{closed_port}"
+    with pytest.raises(UnprocessableEntityError) as err:
+        sdk.connections.create(
+            name=unique("sf"), type="salesforce", configuration=sf_config(domain=domain), validate=True
+        )
+    assert f"Could not reach Salesforce at {domain}" in err.value.body.message
     assert "domain" in err.value.body.message
     assert len(sdk.connections.list().data) == before
 

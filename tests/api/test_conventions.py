@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, free_port
+from tests.support.server import ServerProcess
 
 CURRENT_VERSION = "2025-09-18"
 ERROR_KEYS = {"key", "message", "status", "metadata"}
@@ -269,8 +269,9 @@ def test_unknown_connection_type_is_422_naming_type(http: httpx.Client) -> None:
     assert request["name"] not in connection_names(http)
 
 
-def test_failed_validation_against_upstream_is_422_and_stores_nothing(http: httpx.Client) -> None:
-    closed_port = free_port()  # nothing listens there, so the connection is refused at once
+def test_failed_validation_against_upstream_is_422_and_stores_nothing(
+    http: httpx.Client, closed_port: int
+) -> None:
     request = {
         "name": unique("pg"),
         "type": "postgresql",

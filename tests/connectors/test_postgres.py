@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import socket
 import stat
 from typing import Any
 
@@ -23,12 +22,6 @@ def check(raw: dict[str, Any], ctx: ConnectorContext) -> None:
     POSTGRESQL.check(POSTGRESQL.validate_config(raw), ctx)
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.postgres
 def test_check_succeeds_against_the_local_server(ctx: ConnectorContext) -> None:
     check(LOCAL_NO_SSL, ctx)
@@ -45,8 +38,8 @@ def test_wrong_database_reports_the_servers_words_and_a_hint(ctx: ConnectorConte
 
 
 @pytest.mark.postgres
-def test_closed_port_reports_connection_refused(ctx: ConnectorContext) -> None:
-    port = closed_port()
+def test_closed_port_reports_connection_refused(ctx: ConnectorContext, closed_port: int) -> None:
+    port = closed_port
     with pytest.raises(ConnectionCheckFailed) as info:
         check({**LOCAL_NO_SSL, "port": port}, ctx)
     message = str(info.value)

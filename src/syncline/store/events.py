@@ -83,4 +83,4 @@ def list_events(
 
 def purge_expired_events(session: Session) -> int:
     result = session.execute(delete(Event).where(Event.created_at <= utcnow() - RETENTION))
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # a DML result's row count (CursorResult)

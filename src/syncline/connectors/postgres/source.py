@@ -115,7 +115,7 @@ class PostgresModelSource:
             conn.read_only = True  # every transaction of this connection starts READ ONLY
             try:
                 with conn.cursor() as cursor:
-                    rows = cursor.stream(text, size=min(batch_rows, 1000))  # type: ignore[call-overload]
+                    rows = cursor.stream(text, size=min(batch_rows, 1000))
                     first = list(itertools.islice(rows, batch_rows))
                     if cursor.description is None:
                         return

@@ -176,7 +176,7 @@ def send_proxied(
                 response = client.http.send(
                     method,
                     url,
-                    params=params,
+                    params=httpx.QueryParams(tuple(params)) if params else None,
                     content=content,
                     headers={**headers, "Accept-Encoding": "identity"},
                     idempotent=False,

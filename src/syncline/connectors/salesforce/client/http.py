@@ -90,7 +90,7 @@ class SalesforceHttp:
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | httpx.QueryParams | None = None,
         json: Any = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
