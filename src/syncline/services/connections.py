@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from syncline.connectors.base import ConnectionConfig, ConnectionType, ConnectorContext
-from syncline.connectors.capabilities import Connected
+from syncline.connectors.capabilities import Connected, PendingAuthorization
 from syncline.connectors.errors import (
     CheckNotAvailable,
     ConfigurationInvalid,
@@ -260,10 +260,7 @@ def after_save(
         # Same transaction as the connection itself: with rotation on, the refresh token used to validate
         # is already retired, so the new one is what gets stored, atomically with the connection.
         session.flush()
-        credentials = DbCredentialStore(
-            services.store, services.secret_box, lock_dir(services.settings), connection.id
-        )
-        credentials.save_in(session, done.connected.tokens)
+        _credentials(services, connection.id).save_in(session, done.connected.tokens)
         return {}
     if not (oauth.needs_authorization(config) or (reconnect and oauth.is_interactive(config))):
         return {}
@@ -296,6 +293,69 @@ def after_save(
     return {"auth_url": pending.url}
 
 
+def _credentials(services: Services, connection_id: str) -> DbCredentialStore:
+    return DbCredentialStore(services.store, services.secret_box, lock_dir(services.settings), connection_id)
+
+
 def _user_code() -> str:
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """How an interactive authorization ended: for the connection, where to send the person, and why not."""
+
+    connection_id: str
+    return_url: str | None
+    error: str | None = None
+    username: str | None = None
+
+
+def finish_authorization(
+    services: Services,
+    session: Session,
+    type_id: str,
+    state: str | None,
+    *,
+    code: str | None,
+    error: str | None,
+    error_description: str | None,
+) -> Authorized | None:
+    """The callback of an interactive authorization: exchange the code, store the tokens and the filled-in
+    settings with the connection's new status in one transaction. None: no such (unexpired) authorization.
+    The authorization is single use, whatever its outcome."""
+    pending = session.get(OAuthSession, state) if state else None
+    if pending is None or pending.expires_at <= utcnow():
+        return None
+    connection = session.get(Connection, pending.connection_id)
+    if connection is None or connection.type != type_id:
+        return None
+    ctype = get_connection_type(connection.type)
+    assert ctype.oauth is not None  # only OAuth types open authorization sessions
+    return_url = pending.return_url
+    session.delete(pending)
+    if error or not code:
+        reason = f"{ctype.name} did not authorize syncline: {error or 'no code'}" + (
+            f" ({error_description})" if error_description else ""
+        )
+        set_status(connection, ConnectionStatus.UNHEALTHY, reason)
+        return Authorized(connection.id, return_url, error=reason)
+    stored = connection_config.load(connection, services.secret_box)
+    config = ctype.validate_config(stored.merged())
+    request = PendingAuthorization(
+        url=pending.authorize_url,
+        state=pending.state,
+        code_verifier=services.secret_box.decrypt(pending.code_verifier),
+        redirect_uri=pending.redirect_uri,
+    )
+    try:
+        done = ctype.oauth.complete(config, request, code, oauth_app(services.settings, ctype))
+    except ConnectorError as exc:
+        set_status(connection, ConnectionStatus.UNHEALTHY, str(exc))
+        return Authorized(connection.id, return_url, error=str(exc))
+    updated = config.model_copy(update=done.settings)
+    connection_config.save(connection, connection_config.split(ctype, updated), services.secret_box)
+    set_status(connection, ConnectionStatus.HEALTHY)
+    _credentials(services, connection.id).save_in(session, done.tokens)
+    return Authorized(connection.id, return_url, username=done.settings.get("username"))

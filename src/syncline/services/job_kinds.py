@@ -10,6 +10,7 @@ from syncline.connectors.registry import get_connection_type
 from syncline.runtime import schema_cache
 from syncline.runtime.jobs import JobRun, job_kind
 from syncline.runtime.queries import QUERY_KIND, run_query
+from syncline.runtime.retry import with_retries
 from syncline.services import connections as rules
 from syncline.services.container import Services
 from syncline.store.tables import Connection
@@ -36,12 +37,16 @@ def query_job(run: JobRun[Services]) -> dict[str, Any]:
     ctx = rules.context(services, ctype, config, connection.id)
     settings = services.settings
     try:
-        return run_query(
-            services.store,
-            run.job_id,
-            lambda: ctype.open_model_source(config, ctx),
-            max_rows=settings.query_max_rows,
-            max_bytes=settings.query_max_bytes,
+        return with_retries(
+            lambda: run_query(
+                services.store,
+                run.job_id,
+                lambda: ctype.open_model_source(config, ctx),
+                max_rows=settings.query_max_rows,
+                max_bytes=settings.query_max_bytes,
+            ),
+            wait=run.wait,
+            on_retry=lambda attempt, exc: run.progress({"retry": attempt, "error": str(exc)}),
         )
     except ConnectorError as exc:
         rules.record_upstream_failure(services, connection.id, exc)
@@ -59,8 +64,15 @@ def schema_refresh_job(run: JobRun[Services]) -> dict[str, Any]:
     ctx = rules.context(services, ctype, config, connection.id)
     discovery = ctype.discovery
     try:
+        # The retries wrap the discovery alone: the cache says `refreshing` until the last attempt ends.
         schemas = schema_cache.run_refresh(
-            services.store, connection.id, lambda: discovery.discover(config, ctx, include_fields=True)
+            services.store,
+            connection.id,
+            lambda: with_retries(
+                lambda: discovery.discover(config, ctx, include_fields=True),
+                wait=run.wait,
+                on_retry=lambda attempt, exc: run.progress({"retry": attempt, "error": str(exc)}),
+            ),
         )
     except ConnectorError as exc:
         rules.record_upstream_failure(services, connection.id, exc)

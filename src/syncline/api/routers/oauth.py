@@ -11,14 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from syncline.api.deps import SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound
-from syncline.connectors.capabilities import PendingAuthorization
-from syncline.connectors.errors import ConnectorError
-from syncline.connectors.registry import get_connection_type
-from syncline.runtime.connection_state import DbCredentialStore
-from syncline.runtime.context import lock_dir, oauth_app
-from syncline.services import connection_config
-from syncline.services.connections import CALLBACK_PATH, DEVICE_PATH, ConnectionStatus, set_status
-from syncline.store.tables import Connection, OAuthSession
+from syncline.services import connections as rules
+from syncline.services.connections import CALLBACK_PATH, DEVICE_PATH
+from syncline.store.tables import OAuthSession
 from syncline.store.types import utcnow
 
 router = APIRouter(tags=["oauth"])
@@ -53,48 +48,16 @@ def callback(
     error: str | None = Query(None),
     error_description: str | None = Query(None),
 ) -> Response:
-    pending = session.get(OAuthSession, state_param) if state_param else None
-    if pending is None or pending.expires_at <= utcnow():
+    outcome = rules.finish_authorization(
+        state, session, type_id, state_param, code=code, error=error, error_description=error_description
+    )
+    if outcome is None:
         raise NotFound(
             "this authorization is unknown or has expired; reconnect the connection to start again",
             key="oauth_state_unknown",
         )
-    connection = session.get(Connection, pending.connection_id)
-    if connection is None or connection.type != type_id:
-        raise NotFound.resource("connection", pending.connection_id)
-    ctype = get_connection_type(connection.type)
-    assert ctype.oauth is not None  # only OAuth types open authorization sessions
-    return_url = pending.return_url
-    session.delete(pending)  # single use, whatever happens next
-    if error or not code:
-        reason = f"{ctype.name} did not authorize syncline: {error or 'no code'}" + (
-            f" ({error_description})" if error_description else ""
-        )
-        set_status(connection, ConnectionStatus.UNHEALTHY, reason)
-        session.commit()
-        return _finish(return_url, connection.id, error=reason)
-    stored = connection_config.load(connection, state.secret_box)
-    config = ctype.validate_config(stored.merged())
-    request = PendingAuthorization(
-        url=pending.authorize_url,
-        state=pending.state,
-        code_verifier=state.secret_box.decrypt(pending.code_verifier),
-        redirect_uri=pending.redirect_uri,
-    )
-    try:
-        done = ctype.oauth.complete(config, request, code, oauth_app(state.settings, ctype))
-    except ConnectorError as exc:
-        set_status(connection, ConnectionStatus.UNHEALTHY, str(exc))
-        session.commit()
-        return _finish(return_url, connection.id, error=str(exc))
-    updated = config.model_copy(update=done.settings)
-    connection_config.save(connection, connection_config.split(ctype, updated), state.secret_box)
-    set_status(connection, ConnectionStatus.HEALTHY)
-    # The refresh token and the access token land in the same transaction as the connection's new state.
-    credentials = DbCredentialStore(state.store, state.secret_box, lock_dir(state.settings), connection.id)
-    credentials.save_in(session, done.tokens)
-    session.commit()
-    return _finish(return_url, connection.id, username=done.settings.get("username"))
+    session.commit()  # the outcome is stored whether the person is told of success or failure
+    return _finish(outcome.return_url, outcome.connection_id, error=outcome.error, username=outcome.username)
 
 
 def _finish(
