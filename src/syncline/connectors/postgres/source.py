@@ -113,20 +113,17 @@ class PostgresModelSource:
         text = self._statement(relation)
         with self._connect() as conn:
             conn.read_only = True  # every transaction of this connection starts READ ONLY
+            finished = False
             try:
                 with conn.cursor() as cursor:
                     rows = cursor.stream(text, size=min(batch_rows, 1000))
-                    first = list(itertools.islice(rows, batch_rows))
-                    if cursor.description is None:
-                        return
-                    schema = pa.schema(
-                        [pa.field(c.name, arrow_type(c.type_code, _modifier(c))) for c in cursor.description]
-                    )
-                    converters = [_converter(c.type_code) for c in cursor.description]
-                    chunk = first
-                    while chunk:
-                        yield _batch(chunk, schema, converters)
-                        chunk = list(itertools.islice(rows, batch_rows))
+                    try:
+                        yield from _batches(rows, cursor, batch_rows)
+                        finished = True
+                    finally:
+                        if not finished:  # the reader stopped early: stop the server sending the rest
+                            conn.cancel_safe()
+                            _drain(rows)
             except psycopg.Error as exc:
                 raise QueryFailed(str(exc).strip()) from exc
 
@@ -148,6 +145,27 @@ class PostgresModelSource:
         except psycopg.Error as exc:
             raise QueryFailed(str(exc).strip()) from exc
         return tuple(row[0] for row in rows)
+
+
+def _batches(rows: Iterator[tuple[Any, ...]], cursor: Any, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    first = list(itertools.islice(rows, batch_rows))
+    if cursor.description is None:
+        return
+    schema = pa.schema([pa.field(c.name, arrow_type(c.type_code, _modifier(c))) for c in cursor.description])
+    converters = [_converter(c.type_code) for c in cursor.description]
+    chunk = first
+    while chunk:
+        yield _batch(chunk, schema, converters)
+        chunk = list(itertools.islice(rows, batch_rows))
+
+
+def _drain(rows: Iterator[tuple[Any, ...]]) -> None:
+    """Read what a canceled stream still has in flight (it ends with the cancel's error)."""
+    try:
+        for _ in rows:
+            pass
+    except psycopg.Error:
+        pass
 
 
 def _modifier(column: Any) -> int:
