@@ -1,5 +1,6 @@
 """Query-runner queries are jobs: a server stopped with SIGTERM marks a running query interrupted, a
-crashed server's query is reconciled to interrupted by the next one, and the jobs API answers for them.
+crashed server's query is reconciled to interrupted by the next one, the jobs API answers for them, and
+one organization's stuck queries leave workers for another's.
 
 Each test runs a server of its own (SQLite in a fresh data dir), so stopping it disturbs no one else.
 """
@@ -13,14 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, PG_ADMIN_URL
+from tests.support.app import in_process_app
 from tests.support.server import ServerProcess, free_port
 
 PG = {"hostname": "127.0.0.1", "username": "postgres", "password": "", "database": "test", "ssl": False}
 SLOW = "SELECT pg_sleep(600)"
-WAIT_SECONDS = 30
+WAIT_SECONDS = 30  # bounds a failure only
+LOCK = 7_337_001  # an advisory lock key of this test's own
 
 
 def own_server(data_dir: Path, **env: str) -> ServerProcess:
@@ -124,3 +128,52 @@ def test_the_jobs_api_answers_for_a_query(running: ServerProcess) -> None:
             "error": None,
         }
         assert http.get(f"/api/jobs/createmodel/{query_id}").status_code == 404
+
+
+def _organization_key(http: httpx.Client, name: str) -> str:
+    """An API key of a brand-new organization (made with the partner key)."""
+    org = http.post("/api/organizations", json={"name": name}).json()["data"]["id"]
+    user = http.post(f"/api/organizations/{org}/users", json={"email": f"{name}@example.com"}).json()["data"]
+    return http.post(f"/api/organizations/{org}/users/{user['id']}/keys").json()["data"]["value"]
+
+
+def _query(http: httpx.Client, key: str, text: str) -> str:
+    headers = {"Authorization": f"Bearer {key}"}
+    connection = http.post(
+        "/api/connections", json={"name": "pg", "type": "postgresql", "configuration": PG}, headers=headers
+    ).json()["data"]["id"]
+    return http.post(f"/api/connections/{connection}/query", json={"query": text}, headers=headers).json()[
+        "data"
+    ]["id"]
+
+
+def _status(http: httpx.Client, key: str, query_id: str) -> str:
+    answer = http.get(f"/api/queries/{query_id}", headers={"Authorization": f"Bearer {key}"})
+    return str(answer.json()["data"]["status"])
+
+
+def test_one_organizations_stuck_queries_do_not_hold_anothers(tmp_path: Path) -> None:
+    """Two workers: organization A's four queries wait on a lock the test holds; B's query still runs."""
+    held = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    held.execute("SELECT pg_advisory_lock(%s)", (LOCK,))
+    try:
+        with in_process_app(tmp_path / "syncline", serve=True, job_workers="2") as (http, _):
+            a, b = _organization_key(http, "org-a"), _organization_key(http, "org-b")
+            stuck = [_query(http, a, f"SELECT pg_advisory_xact_lock({LOCK})") for _ in range(4)]
+            deadline = time.monotonic() + WAIT_SECONDS
+            while "running" not in [_status(http, a, q) for q in stuck] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            quick = _query(http, b, "SELECT 1 AS one")
+            deadline = time.monotonic() + WAIT_SECONDS
+            while _status(http, b, quick) not in {"done", "failed"} and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _status(http, b, quick) == "done"
+            assert [_status(http, a, q) for q in stuck].count("running") == 1  # at most half the workers
+            held.execute("SELECT pg_advisory_unlock(%s)", (LOCK,))
+            for query_id in stuck:
+                deadline = time.monotonic() + WAIT_SECONDS
+                while _status(http, a, query_id) != "done" and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert _status(http, a, query_id) == "done"
+    finally:
+        held.close()
