@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -213,14 +214,14 @@ def second_process(server: ServerProcess) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
-    sdk: Polytomic, org: EmulatorServer, second_process: ServerProcess
-) -> None:
+@contextmanager
+def rotating_connection(sdk: Polytomic, org: EmulatorServer, name: str) -> Iterator[str]:
+    """A validated api-mode connection while the org rotates refresh tokens; rotation off afterwards."""
     token = refresh_token(org)
     httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": True})
     try:
-        connection = sdk.connections.create(
-            name=unique("sf-rot"),
+        yield sdk.connections.create(
+            name=unique(name),
             type="salesforce",
             validate=True,
             configuration={
@@ -229,7 +230,15 @@ def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
                 **APP,
                 "oauth_refresh_token": token,
             },
-        ).data
+        ).data.id
+    finally:
+        httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": False})
+
+
+def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
+    sdk: Polytomic, org: EmulatorServer, second_process: ServerProcess
+) -> None:
+    with rotating_connection(sdk, org, "sf-rot") as connection_id:
         other = Polytomic(token=second_process.api_key or "", base_url=second_process.base_url, max_retries=0)
         outcomes = []
         for round_number in range(4):
@@ -240,16 +249,14 @@ def test_rotated_refresh_tokens_survive_two_processes_refreshing_at_once(
                 (
                     client,
                     client.query_runner.run_query(
-                        connection_id=connection.id, query=f"SELECT Id FROM Account LIMIT {round_number + 1}"
+                        connection_id=connection_id, query=f"SELECT Id FROM Account LIMIT {round_number + 1}"
                     ).data.id,
                 )
                 for client in (sdk, other, sdk, other)
             ]
             outcomes += [wait(client, query_id).data for client, query_id in started]
         assert [o.status for o in outcomes] == ["done"] * len(outcomes), [o.error for o in outcomes]
-        assert sdk.connections.get(id=connection.id).data.status == "healthy"
-    finally:
-        httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": False})
+        assert sdk.connections.get(id=connection_id).data.status == "healthy"
 
 
 def test_parameter_values_list_the_choices_of_a_setting(sdk: Polytomic) -> None:
@@ -301,30 +308,13 @@ def test_testing_a_saved_connection_keeps_its_rotated_refresh_token(
 ) -> None:
     """A test of a saved connection refreshes through the connection's own token store: with rotation on,
     the refresh token it is given replaces the stored one, so the connection keeps working afterwards."""
-    token = refresh_token(org)
-    httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": True})
-    try:
-        connection = sdk.connections.create(
-            name=unique("sf-test-rot"),
-            type="salesforce",
-            validate=True,
-            configuration={
-                "domain": org.base_url,
-                "connect_mode": "api",
-                **APP,
-                "oauth_refresh_token": token,
-            },
-        ).data
+    with rotating_connection(sdk, org, "sf-test-rot") as connection_id:
         httpx.post(f"{org.base_url}/__sfemu/tokens/expire")  # the test must refresh, rotating the token
-        sdk.connections.test_connection(type="salesforce", connection_id=connection.id, configuration={})
+        sdk.connections.test_connection(type="salesforce", connection_id=connection_id, configuration={})
         httpx.post(f"{org.base_url}/__sfemu/tokens/expire")  # and so must the next use
-        done = wait(
-            sdk,
-            sdk.query_runner.run_query(
-                connection_id=connection.id, query="SELECT Id FROM Account LIMIT 1"
-            ).data.id,
+        query = sdk.query_runner.run_query(
+            connection_id=connection_id, query="SELECT Id FROM Account LIMIT 1"
         )
+        done = wait(sdk, query.data.id)
         assert done.data.status == "done", done.data.error
-        assert sdk.connections.get(id=connection.id).data.status == "healthy"
-    finally:
-        httpx.put(f"{org.base_url}/__sfemu/config", json={"rotate_refresh_tokens": False})
+        assert sdk.connections.get(id=connection_id).data.status == "healthy"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
 from syncline.api.routers.connections import load_connection
+from syncline.api.routers.jobs import job_response
 from syncline.connectors.registry import get_connection_type
 from syncline.runtime.jobs import JobStatus, add_job
 from syncline.runtime.queries import QUERY_KIND
@@ -23,15 +24,6 @@ from syncline.store.types import utcnow
 router = APIRouter(prefix="/api", tags=["query runner"])
 
 PAGE_SIZE = 100
-# The query runner's own words for the job states (Polytomic's `QueryRunnerResult.status`).
-_STATUS = {
-    JobStatus.QUEUED: "created",
-    JobStatus.RUNNING: "running",
-    JobStatus.COMPLETED: "done",
-    JobStatus.FAILED: "failed",
-    JobStatus.CANCELED: "failed",
-    JobStatus.INTERRUPTED: "failed",
-}
 RESULTS_KEPT = timedelta(hours=24)
 
 
@@ -45,16 +37,13 @@ def _iso(value: Any) -> str | None:
 
 
 def _summary(job: Job, row: QueryResult) -> dict[str, Any]:
-    status = JobStatus(job.status)
-    error = job.error
-    if status in (JobStatus.CANCELED, JobStatus.INTERRUPTED):
-        error = f"{status}: {job.error}" if job.error else str(status)
+    shown = job_response(job)  # the query runner uses the jobs API's words for the states
     return {
         "id": job.id,
-        "status": _STATUS[status],
+        "status": shown["status"],
         "count": row.row_count,
         "fields": list(row.fields or []),
-        "error": error,
+        "error": shown["error"],
         "expires": _iso(row.expires_at),
     }
 
