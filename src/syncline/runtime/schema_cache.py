@@ -19,16 +19,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from syncline.connectors.discovery import Schema
 from syncline.connectors.errors import ConnectorError
 from syncline.store.db import Store
 from syncline.store.locks import locked_session
-from syncline.store.tables import SchemaCache
+from syncline.store.tables import Job, SchemaCache
 from syncline.store.types import utcnow
 
 log = logging.getLogger("syncline.runtime")
 
 REFRESHING, FRESH, FAILED = "refreshing", "fresh", "failed"
+SCHEMA_REFRESH_KIND = "schemarefresh"  # the job kind of a background refresh
+# A refresh job that ended like this never recorded its outcome in the cache row.
+_ENDED_UNFINISHED = frozenset({"failed", "canceled", "interrupted"})
 NEVER = "none"  # the status shown for a connection that was never inspected
 STALE_CLAIM = timedelta(minutes=15)
 FIRST_REFRESH_WAIT_SECONDS = 120.0
@@ -60,7 +66,26 @@ def read(store: Store, connection_id: str) -> CacheState | None:
         row = session.get(SchemaCache, connection_id)
         if row is None:
             return None
-        return CacheState(row.status, row.error, list(row.schemas or []), row.started_at, row.finished_at)
+        return _state(session, row)
+
+
+def _state(session: Session, row: SchemaCache) -> CacheState:
+    """The row as it stands; a refresh whose job ended without finishing it (a crash, a shutdown) failed."""
+    status, error = row.status, row.error
+    if status == REFRESHING and row.started_at is not None:
+        job = session.scalars(
+            select(Job)
+            .where(
+                Job.kind == SCHEMA_REFRESH_KIND,
+                Job.subject_id == row.connection_id,
+                Job.created_at >= row.started_at,
+            )
+            .order_by(Job.created_at.desc())
+            .limit(1)
+        ).first()
+        if job is not None and job.status in _ENDED_UNFINISHED:
+            status, error = FAILED, f"the schema refresh was {job.status}: {job.error or 'no reason given'}"
+    return CacheState(status, error, list(row.schemas or []), row.started_at, row.finished_at)
 
 
 def claim(store: Store, lock_dir: Path, connection_id: str) -> bool:
@@ -73,7 +98,7 @@ def claim(store: Store, lock_dir: Path, connection_id: str) -> bool:
                 SchemaCache(connection_id=connection_id, status=REFRESHING, schemas=[], started_at=now)
             )
             return True
-        state = CacheState(row.status, row.error, [], row.started_at, row.finished_at)
+        state = _state(session, row)
         if state.claimed_recently(now):
             return False
         row.status, row.error, row.started_at = REFRESHING, None, now

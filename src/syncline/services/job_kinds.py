@@ -11,11 +11,10 @@ from syncline.runtime import schema_cache
 from syncline.runtime.jobs import JobRun, job_kind
 from syncline.runtime.queries import QUERY_KIND, run_query
 from syncline.runtime.retry import with_retries
+from syncline.runtime.schema_cache import SCHEMA_REFRESH_KIND
 from syncline.services import connections as rules
 from syncline.services.container import Services
 from syncline.store.tables import Connection
-
-SCHEMA_REFRESH_KIND = "schemarefresh"
 
 
 def _connection(services: Services, connection_id: str) -> Connection:

@@ -33,9 +33,9 @@ from syncline.connectors.registry import get_connection_type
 from syncline.runtime import schema_cache
 from syncline.runtime.context import lock_dir
 from syncline.runtime.jobs import add_job
+from syncline.runtime.schema_cache import SCHEMA_REFRESH_KIND
 from syncline.services import connections as rules
 from syncline.services.container import Services
-from syncline.services.job_kinds import SCHEMA_REFRESH_KIND
 from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["schemas"])
