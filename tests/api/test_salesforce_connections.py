@@ -318,3 +318,24 @@ def test_testing_a_saved_connection_keeps_its_rotated_refresh_token(
         done = wait(sdk, query.data.id)
         assert done.data.status == "done", done.data.error
         assert sdk.connections.get(id=connection_id).data.status == "healthy"
+
+
+def test_a_revoked_authorization_marks_the_connection_for_reconnecting(
+    sdk: Polytomic, org: EmulatorServer
+) -> None:
+    token = refresh_token(org)
+    connection = sdk.connections.create(
+        name=unique("sf-revoked"),
+        type="salesforce",
+        validate=True,
+        configuration={"domain": org.base_url, "connect_mode": "api", **APP, "oauth_refresh_token": token},
+    ).data
+    assert httpx.post(f"{org.base_url}/services/oauth2/revoke", data={"token": token}).status_code == 200
+    httpx.post(f"{org.base_url}/__sfemu/tokens/expire")  # the next call must refresh, and cannot
+    failed = wait(
+        sdk, sdk.query_runner.run_query(connection_id=connection.id, query="SELECT Id FROM Account").data.id
+    )
+    assert failed.data.status == "failed"
+    shown = sdk.connections.get(id=connection.id).data
+    assert shown.status == "needs_reauthorization"
+    assert shown.status_error == failed.data.error

@@ -21,7 +21,6 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sfemu.app import create_app
-from sfemu.auth.tokens import tokens_of
 from sfemu.config import EmulatorConfig
 from sfemu.org import Org
 from sfemu.tls import ensure_certificates
@@ -45,7 +44,6 @@ class EmulatorServer:
 def running_emulator(data_dir: Path, *, tls: bool = False, **config: Any) -> Iterator[EmulatorServer]:
     port = free_port()
     org = Org(EmulatorConfig(data_dir=data_dir, host="127.0.0.1", port=port, tls=tls, **config))
-    tokens_of(org)  # so the admin API finds `org.tokens`
     app = create_app(org)
     ssl: dict[str, str] = {}
     ca_path = None

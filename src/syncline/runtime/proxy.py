@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.capabilities import LeftInstance, ProxiedRequest, UpstreamAnswer, UpstreamTimeout
-from syncline.connectors.errors import AuthorizationRequired, BudgetExhausted, ConnectorError
+from syncline.connectors.errors import BudgetExhausted, ConnectorError, ErrorCategory
 from syncline.runtime.budget import calls_last_24_hours
 from syncline.runtime.context import connector_context, lock_dir
 from syncline.settings import Settings
@@ -152,6 +152,7 @@ class ProxyError(Exception):
         self.message = message
         self.metadata = metadata or {}
         self.headers = headers or {}
+        self.cause: ConnectorError | None = None  # the connector's refusal behind it, if any
 
 
 def invalid(field_name: str, message: str) -> ProxyError:
@@ -523,6 +524,7 @@ def run_proxy_call(
         raise
     except ConnectorError as exc:
         failure = _proxy_error(exc, limits)
+        failure.cause = exc  # so the caller can act on its category (an authorization failure)
         status = failure.status
         raise failure from None
     finally:
@@ -547,7 +549,7 @@ def _proxy_error(exc: ConnectorError, limits: ProxyLimits) -> ProxyError:
         return ProxyError(504, "upstream_timeout", str(exc), metadata={"timeoutMs": limits.timeout_ms})
     if isinstance(exc, LeftInstance):
         return ProxyError(502, "upstream_refused", str(exc))
-    if isinstance(exc, AuthorizationRequired):
+    if exc.category is ErrorCategory.AUTHORIZATION:
         return ProxyError(400, "connection_not_authorized", str(exc))
     return ProxyError(502, "upstream_unavailable", str(exc))
 

@@ -177,5 +177,7 @@ def execute_proxy(
             request=prepared,
         )
     except ProxyError as exc:
+        if exc.cause is not None:
+            rules.record_upstream_failure(state, connection_id, exc.cause)
         raise ProxyFailure(exc) from None
     return {"data": data}

@@ -79,7 +79,7 @@ class _Source:
         except schema_cache.RefreshInProgress as exc:
             raise Conflict(str(exc), key="schema_refresh_in_progress") from None
         except ConnectorError as exc:
-            raise upstream_error(exc, self.connection) from None
+            raise upstream_error(exc, self.connection, self.state) from None
 
     def schema(self, schema_id: str) -> dict[str, Any]:
         for schema in self.schemas():
@@ -100,8 +100,10 @@ def _source(session: Session, caller: Caller, connection_id: str, state: Service
     return source
 
 
-def upstream_error(exc: ConnectorError, connection: Connection) -> UpstreamFailure:
-    """The API error for a connector's refusal (mapped by category), naming the connection."""
+def upstream_error(exc: ConnectorError, connection: Connection, state: Services) -> UpstreamFailure:
+    """The API error for a connector's refusal (mapped by category), naming the connection; an
+    authorization failure also marks the connection `needs_reauthorization`."""
+    rules.record_upstream_failure(state, connection.id, exc)
     return mapped_error(exc, connection_id=connection.id, type=connection.type)
 
 
@@ -200,5 +202,5 @@ def get_schema_records(
     try:
         records = source.discovery.sample(source.config, source.ctx, schema_id, limit, schema=cached)
     except ConnectorError as exc:
-        raise upstream_error(exc, source.connection) from None
+        raise upstream_error(exc, source.connection, state) from None
     return {"data": records}

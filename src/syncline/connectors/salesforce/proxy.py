@@ -25,7 +25,7 @@ from syncline.connectors.capabilities import (
     UpstreamAnswer,
     UpstreamTimeout,
 )
-from syncline.connectors.errors import AuthorizationRequired, Retriable
+from syncline.connectors.errors import AuthorizationRequired, ErrorCategory, Retriable
 from syncline.connectors.salesforce.check import needs_authorization
 from syncline.connectors.salesforce.client import (
     ClientOptions,
@@ -253,6 +253,8 @@ class SalesforceProxy:
         except httpx.HTTPError as exc:  # e.g. a body that does not decode as its Content-Encoding says
             raise Retriable(f"unusable answer from Salesforce: {exc}") from None
         except SalesforceError as exc:
+            if exc.category is ErrorCategory.AUTHORIZATION:
+                raise  # the connection must be reconnected: not a transient failure
             if _timed_out(exc):
                 raise UpstreamTimeout(
                     f"Salesforce did not answer within {int(timeout * 1000)} ms; the proxy's upstream timeout"
