@@ -1,74 +1,37 @@
-"""Connections' business rules: their status, validating and checking settings, connecting through OAuth,
-testing a saved connection, what a change of settings invalidates, and whether a connection is in use.
+"""Connections' business rules: validating and checking settings, testing a saved connection, what a change
+of settings invalidates, whether a connection is in use, and creating, changing and deleting connections.
 
-Every status change goes through `set_status`. Nothing here knows a connection type by its id: it asks
-the type's capabilities (`oauth`, `metering`, `upstream_fields`).
+Every status change goes through `status.set_status`; connecting through OAuth is `authorization.py`.
+Nothing here knows a connection type by its id: it asks the type's capabilities (`oauth`, `metering`,
+`upstream_fields`).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from syncline.connectors.base import ConnectionConfig, ConnectionType, ConnectorContext
-from syncline.connectors.capabilities import Connected, PendingAuthorization
 from syncline.connectors.errors import (
     CheckNotAvailable,
     ConfigurationInvalid,
     ConnectionCheckFailed,
-    ConnectorError,
-    ErrorCategory,
     UnknownConnectionType,
 )
 from syncline.connectors.registry import get_connection_type
 from syncline.runtime.budget import calls_last_24_hours
-from syncline.runtime.connection_state import DbCredentialStore
-from syncline.runtime.context import connector_context, lock_dir, oauth_app
+from syncline.runtime.context import connector_context
 from syncline.services import connection_config
+from syncline.services.authorization import Login, after_save, login
 from syncline.services.connection_config import StoredConfig
 from syncline.services.container import Services
 from syncline.services.errors import CheckFailed, Conflict, Invalid
-from syncline.store.tables import Connection, ConnectionTokens, OAuthSession
-from syncline.store.types import utcnow
+from syncline.services.status import ConnectionStatus, set_status
+from syncline.store.tables import Connection, ConnectionTokens, User
 from syncline.store.usage import connection_users
-
-CALLBACK_PATH = "/api/oauth/{type}/callback"
-DEVICE_PATH = "/api/oauth/{type}/device"
-SESSION_LIFETIME = timedelta(hours=1)
-_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels: codes never spell words
-
-
-class ConnectionStatus(StrEnum):
-    HEALTHY = "healthy"
-    UNHEALTHY = "unhealthy"
-    UNKNOWN = "unknown"
-    AWAITING_AUTHORIZATION = "awaiting_authorization"
-    NEEDS_REAUTHORIZATION = "needs_reauthorization"
-
-
-def set_status(connection: Connection, status: ConnectionStatus, error: str | None = None) -> None:
-    """The one place a connection's status changes; a healthy or unknown connection carries no error."""
-    connection.status = status.value
-    connection.status_error = (
-        None if status in (ConnectionStatus.HEALTHY, ConnectionStatus.UNKNOWN) else error
-    )
-
-
-def record_upstream_failure(services: Services, connection_id: str, error: ConnectorError) -> None:
-    """What a connector's refusal says about the connection: an authorization failure marks it."""
-    if error.category is not ErrorCategory.AUTHORIZATION:
-        return
-    with services.store.session() as session:
-        connection = session.get(Connection, connection_id)
-        if connection is not None:
-            set_status(connection, ConnectionStatus.NEEDS_REAUTHORIZATION, str(error))
-
 
 # --- settings ----------------------------------------------------------------------------------------
 
@@ -202,30 +165,6 @@ def test(
         set_status(connection, ConnectionStatus.HEALTHY)
 
 
-# --- connecting through OAuth ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Login:
-    """A configuration ready to save, and the tokens of a login done while validating it (if any)."""
-
-    config: ConnectionConfig
-    connected: Connected | None
-
-
-def login(ctype: ConnectionType[Any], config: ConnectionConfig, *, validate: bool) -> Login:
-    """Validate by logging in (non-interactive OAuth modes) or by a check; fill in server-set settings."""
-    if ctype.oauth is None:
-        return Login(config, None)
-    if not validate or ctype.oauth.needs_authorization(config):
-        return Login(config, None)
-    try:
-        connected = ctype.oauth.connect(config)
-    except ConnectorError as exc:
-        raise Invalid(str(exc), key="connection_test_failed") from None
-    return Login(config.model_copy(update=connected.settings), connected)
-
-
 def validate_new(
     services: Services, ctype: ConnectionType[Any], config: ConnectionConfig, *, validate: bool
 ) -> Login:
@@ -240,122 +179,141 @@ def validate_new(
     return Login(config, None)
 
 
-def after_save(
-    services: Services,
-    session: Session,
-    ctype: ConnectionType[Any],
-    connection: Connection,
-    done: Login,
-    *,
-    base_url: str,
-    return_url: str | None,
-    reconnect: bool = False,
-) -> dict[str, Any]:
-    """Persist a login's tokens, or open an interactive authorization; returns `auth_url`/`auth_code`."""
-    oauth = ctype.oauth
-    if oauth is None:
-        return {}
-    config = done.config
-    if done.connected is not None:
-        # Same transaction as the connection itself: with rotation on, the refresh token used to validate
-        # is already retired, so the new one is what gets stored, atomically with the connection.
-        session.flush()
-        _credentials(services, connection.id).save_in(session, done.connected.tokens)
-        return {}
-    if not (oauth.needs_authorization(config) or (reconnect and oauth.is_interactive(config))):
-        return {}
-    set_status(connection, ConnectionStatus.AWAITING_AUTHORIZATION)
-    session.execute(delete(OAuthSession).where(OAuthSession.connection_id == connection.id))
-    redirect_uri = base_url.rstrip("/") + CALLBACK_PATH.format(type=ctype.id)
-    try:
-        pending = oauth.begin(config, redirect_uri, oauth_app(services.settings, ctype))
-    except ConnectorError as exc:
-        variable = f"SYNCLINE_{oauth.app_setting.upper()}_CLIENT_ID"
-        raise Invalid(
-            f"{exc} (interactive modes use syncline's own OAuth app from {variable} unless the connection "
-            "sets client_id)"
-        ) from None
-    user_code = _user_code() if oauth.uses_user_code(config) else None
-    session.add(
-        OAuthSession(
-            state=pending.state,
-            connection_id=connection.id,
-            code_verifier=services.secret_box.encrypt(pending.code_verifier),
-            authorize_url=pending.url,
-            redirect_uri=pending.redirect_uri,
-            return_url=return_url,
-            user_code=user_code,
-            expires_at=utcnow() + SESSION_LIFETIME,
-        )
-    )
-    if user_code:
-        return {"auth_code": user_code, "auth_url": base_url.rstrip("/") + DEVICE_PATH.format(type=ctype.id)}
-    return {"auth_url": pending.url}
+# --- the resource ------------------------------------------------------------------------------------
 
 
-def _credentials(services: Services, connection_id: str) -> DbCredentialStore:
-    return DbCredentialStore(services.store, services.secret_box, lock_dir(services.settings), connection_id)
+def owned(session: Session, organization_id: str, connection_id: str) -> Connection | None:
+    """The organization's connection with this id; None for another organization's or none at all."""
+    connection = session.get(Connection, connection_id)
+    return connection if connection is not None and connection.organization_id == organization_id else None
 
 
-def _user_code() -> str:
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
+def listed(
+    session: Session, organization_id: str, *, type_id: str | None = None, status: str | None = None
+) -> list[Connection]:
+    """The organization's connections, oldest first, optionally of one type or status."""
+    query = select(Connection).where(Connection.organization_id == organization_id)
+    if type_id is not None:
+        query = query.where(Connection.type == type_id)
+    if status is not None:
+        query = query.where(Connection.status == status)
+    return list(session.scalars(query.order_by(Connection.created_at, Connection.id)))
+
+
+def actor(session: Session, actor_id: str | None) -> dict[str, Any] | None:
+    """Who created or changed something: a user, or an API key that is no user's."""
+    if actor_id is None:
+        return None
+    user = session.get(User, actor_id)
+    if user is not None:
+        return {"id": user.id, "name": user.email, "type": "user"}
+    return {"id": actor_id, "name": "API key", "type": "api_key"}
 
 
 @dataclass(frozen=True)
-class Authorized:
-    """How an interactive authorization ended: for the connection, where to send the person, and why not."""
+class Changes:
+    """What a create or an update asks for, as the API received it."""
 
-    connection_id: str
-    return_url: str | None
-    error: str | None = None
-    username: str | None = None
+    name: str
+    configuration: dict[str, Any]
+    validate: bool
+    healthcheck_interval: str | None = None
+    policies: list[str] | None = None
+    redirect_url: str | None = None
+    reconnect: bool = False
 
 
-def finish_authorization(
+def create(
     services: Services,
     session: Session,
-    type_id: str,
-    state: str | None,
     *,
-    code: str | None,
-    error: str | None,
-    error_description: str | None,
-) -> Authorized | None:
-    """The callback of an interactive authorization: exchange the code, store the tokens and the filled-in
-    settings with the connection's new status in one transaction. None: no such (unexpired) authorization.
-    The authorization is single use, whatever its outcome."""
-    pending = session.get(OAuthSession, state) if state else None
-    if pending is None or pending.expires_at <= utcnow():
-        return None
-    connection = session.get(Connection, pending.connection_id)
-    if connection is None or connection.type != type_id:
-        return None
-    ctype = get_connection_type(connection.type)
-    assert ctype.oauth is not None  # only OAuth types open authorization sessions
-    return_url = pending.return_url
-    session.delete(pending)
-    if error or not code:
-        reason = f"{ctype.name} did not authorize syncline: {error or 'no code'}" + (
-            f" ({error_description})" if error_description else ""
-        )
-        set_status(connection, ConnectionStatus.UNHEALTHY, reason)
-        return Authorized(connection.id, return_url, error=reason)
-    stored = connection_config.load(connection, services.secret_box)
-    config = ctype.validate_config(stored.merged())
-    request = PendingAuthorization(
-        url=pending.authorize_url,
-        state=pending.state,
-        code_verifier=services.secret_box.decrypt(pending.code_verifier),
-        redirect_uri=pending.redirect_uri,
+    organization_id: str,
+    actor_id: str,
+    type_id: str,
+    changes: Changes,
+    base_url: str,
+) -> tuple[Connection, dict[str, Any]]:
+    """Validate (and with `validate`, test) and store a connection; nothing is stored when either fails.
+    Returns it with the extras of an interactive authorization (`auth_url`, `auth_code`), if one began."""
+    ctype = connection_type(type_id)
+    done = validate_new(
+        services, ctype, prepared_config(ctype, changes.configuration, None), validate=changes.validate
     )
-    try:
-        done = ctype.oauth.complete(config, request, code, oauth_app(services.settings, ctype))
-    except ConnectorError as exc:
-        set_status(connection, ConnectionStatus.UNHEALTHY, str(exc))
-        return Authorized(connection.id, return_url, error=str(exc))
-    updated = config.model_copy(update=done.settings)
-    connection_config.save(connection, connection_config.split(ctype, updated), services.secret_box)
-    set_status(connection, ConnectionStatus.HEALTHY)
-    _credentials(services, connection.id).save_in(session, done.tokens)
-    return Authorized(connection.id, return_url, username=done.settings.get("username"))
+    connection = Connection(
+        organization_id=organization_id,
+        name=changes.name,
+        type=ctype.id,
+        healthcheck_interval=changes.healthcheck_interval,
+        policies=changes.policies or [],
+        created_by=actor_id,
+        updated_by=actor_id,
+    )
+    validated = changes.validate and (ctype.oauth is None or done.connected is not None)
+    set_status(connection, ConnectionStatus.HEALTHY if validated else ConnectionStatus.UNKNOWN)
+    connection_config.save(connection, connection_config.split(ctype, done.config), services.secret_box)
+    session.add(connection)
+    session.flush()
+    extras = after_save(
+        services, session, ctype, connection, done, base_url=base_url, return_url=changes.redirect_url
+    )
+    return connection, extras
+
+
+def update(
+    services: Services,
+    session: Session,
+    connection: Connection,
+    *,
+    actor_id: str,
+    type_id: str | None,
+    changes: Changes,
+    base_url: str,
+) -> dict[str, Any]:
+    """Replace name and configuration (omitted or redacted secrets keep their values); a connection that
+    now points elsewhere loses its tokens and must be checked again. Returns authorization extras."""
+    if type_id is not None and type_id != connection.type:
+        raise Invalid(
+            f"type: a {connection.type} connection cannot become {type_id}; create a new one",
+            fields=[("type", f"must be {connection.type}")],
+        )
+    ctype = get_connection_type(connection.type)
+    stored = connection_config.load(connection, services.secret_box)
+    config = prepared_config(ctype, changes.configuration, stored)
+    done = validate_new(services, ctype, config, validate=changes.validate and not changes.reconnect)
+    new = connection_config.split(ctype, done.config)
+    invalidate_on_change(session, ctype, connection, stored, new)
+    if changes.validate and (ctype.oauth is None or done.connected is not None):
+        set_status(connection, ConnectionStatus.HEALTHY)
+    elif new != stored:
+        set_status(connection, ConnectionStatus.UNKNOWN)
+    connection.name = changes.name
+    if changes.healthcheck_interval is not None:
+        connection.healthcheck_interval = changes.healthcheck_interval
+    if changes.policies is not None:
+        connection.policies = changes.policies
+    connection.updated_by = actor_id
+    connection_config.save(connection, new, services.secret_box)
+    session.flush()
+    return after_save(
+        services,
+        session,
+        ctype,
+        connection,
+        done,
+        base_url=base_url,
+        return_url=changes.redirect_url,
+        reconnect=changes.reconnect,
+    )
+
+
+def remove(session: Session, connection: Connection, *, force: bool) -> None:
+    """Delete a connection, refused while models or syncs use it unless `force`."""
+    ensure_unused(session, connection, force=force)
+    session.delete(connection)
+
+
+def metered_calls(session: Session, connection: Connection) -> int | None:
+    """API calls made through the connection in the last 24 h; None for types whose calls are not metered."""
+    if get_connection_type(connection.type).metering is None:
+        return None
+    return calls_last_24_hours(session, connection.id)

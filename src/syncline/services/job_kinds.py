@@ -14,6 +14,7 @@ from syncline.runtime.retry import with_retries
 from syncline.runtime.schema_cache import SCHEMA_REFRESH_KIND
 from syncline.services import connections as rules
 from syncline.services.container import Services
+from syncline.services.status import record_upstream_failure
 from syncline.store.tables import Connection
 
 
@@ -48,7 +49,7 @@ def query_job(run: JobRun[Services]) -> dict[str, Any]:
             on_retry=lambda attempt, exc: run.progress({"retry": attempt, "error": str(exc)}),
         )
     except ConnectorError as exc:
-        rules.record_upstream_failure(services, connection.id, exc)
+        record_upstream_failure(services, connection.id, exc)
         raise
 
 
@@ -74,6 +75,6 @@ def schema_refresh_job(run: JobRun[Services]) -> dict[str, Any]:
             ),
         )
     except ConnectorError as exc:
-        rules.record_upstream_failure(services, connection.id, exc)
+        record_upstream_failure(services, connection.id, exc)
         raise
     return {"schemas": len(schemas)}

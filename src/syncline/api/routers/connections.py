@@ -5,45 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller
 from syncline.api.deps import CallerDep, SessionDep, StateDep
-from syncline.api.errors import NotFound, Unprocessable, field_errors
+from syncline.api.errors import NotFound
 from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
 from syncline.api.query import deep_object
 from syncline.api.routers.connection_types import parameter_values
 from syncline.connectors.registry import get_connection_type
-from syncline.runtime.budget import calls_last_24_hours
 from syncline.services import connection_config
 from syncline.services import connections as rules
-from syncline.services.connections import ConnectionStatus
 from syncline.services.container import Services
-from syncline.store.tables import Connection, User
+from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["connections"])
-
-HEALTHY = ConnectionStatus.HEALTHY.value
-
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
 def load_connection(session: Session, caller: Caller, connection_id: str) -> Connection:
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.organization_id != caller.organization_id:
+    """The caller's connection, or a 404 (another organization's connection does not exist for it)."""
+    connection = rules.owned(session, caller.organization_id, connection_id)
+    if connection is None:
         raise NotFound.resource("connection", connection_id)
     return connection
-
-
-def _actor(session: Session, actor_id: str | None) -> dict[str, Any] | None:
-    if actor_id is None:
-        return None
-    user = session.get(User, actor_id)
-    if user is not None:
-        return {"id": user.id, "name": user.email, "type": "user"}
-    return {"id": actor_id, "name": "API key", "type": "api_key"}
 
 
 def _iso(value: Any) -> str | None:
@@ -72,11 +58,23 @@ def connection_out(session: Session, connection: Connection, state: Services) ->
         "status_error": connection.status_error,
         "healthcheck_interval": connection.healthcheck_interval,
         "created_at": _iso(connection.created_at),
-        "created_by": _actor(session, connection.created_by),
+        "created_by": rules.actor(session, connection.created_by),
         "updated_at": _iso(connection.updated_at),
-        "updated_by": _actor(session, connection.updated_by),
+        "updated_by": rules.actor(session, connection.updated_by),
         **rules.usage(state, session, connection),
     }
+
+
+def _changes(body: ConnectionCreate | ConnectionUpdate) -> rules.Changes:
+    return rules.Changes(
+        name=body.name,
+        configuration=body.configuration,
+        validate=bool(body.validate_),
+        healthcheck_interval=body.healthcheck_interval,
+        policies=body.policies,
+        redirect_url=body.redirect_url,
+        reconnect=bool(getattr(body, "reconnect", False)),
+    )
 
 
 # --- endpoints ----------------------------------------------------------------------------------
@@ -88,12 +86,9 @@ def list_connections(
 ) -> dict[str, Any]:
     """All of the organization's connections; `filters[type]=…` and `filters[status]=…` narrow the list."""
     filters = deep_object(request.query_params, "filters", allowed=("type", "status"))
-    query = select(Connection).where(Connection.organization_id == caller.organization_id)
-    if "type" in filters:
-        query = query.where(Connection.type == filters["type"])
-    if "status" in filters:
-        query = query.where(Connection.status == filters["status"])
-    connections = session.scalars(query.order_by(Connection.created_at, Connection.id))
+    connections = rules.listed(
+        session, caller.organization_id, type_id=filters.get("type"), status=filters.get("status")
+    )
     return {"data": [connection_out(session, c, state) for c in connections]}
 
 
@@ -106,27 +101,14 @@ def create_connection(
     OAuth connections in interactive modes answer with `auth_url` (and `auth_code`) to finish
     authorizing; see `services/connections.py`.
     """
-    organization_id = caller.target_organization(session, body.organization_id)
-    ctype = rules.connection_type(body.type)
-    done = rules.validate_new(
-        state, ctype, rules.prepared_config(ctype, body.configuration, None), validate=body.validate_
-    )
-    connection = Connection(
-        organization_id=organization_id,
-        name=body.name,
-        type=ctype.id,
-        healthcheck_interval=body.healthcheck_interval,
-        policies=body.policies or [],
-        created_by=caller.actor_id,
-        updated_by=caller.actor_id,
-    )
-    validated = body.validate_ and (ctype.oauth is None or done.connected is not None)
-    rules.set_status(connection, ConnectionStatus.HEALTHY if validated else ConnectionStatus.UNKNOWN)
-    connection_config.save(connection, connection_config.split(ctype, done.config), state.secret_box)
-    session.add(connection)
-    session.flush()
-    extras = rules.after_save(
-        state, session, ctype, connection, done, base_url=str(request.base_url), return_url=body.redirect_url
+    connection, extras = rules.create(
+        state,
+        session,
+        organization_id=caller.target_organization(session, body.organization_id),
+        actor_id=caller.actor_id,
+        type_id=body.type,
+        changes=_changes(body),
+        base_url=str(request.base_url),
     )
     return {"data": {**connection_out(session, connection, state), **extras}}
 
@@ -149,39 +131,14 @@ def update_connection(
 ) -> dict[str, Any]:
     """Replace name and configuration; omitted or redacted secrets keep their stored values."""
     connection = load_connection(session, caller, connection_id)
-    if body.type is not None and body.type != connection.type:
-        raise Unprocessable(
-            f"type: a {connection.type} connection cannot become {body.type}; create a new one",
-            key="invalid_configuration",
-            metadata=field_errors([("type", f"must be {connection.type}")]),
-        )
-    ctype = get_connection_type(connection.type)
-    stored = connection_config.load(connection, state.secret_box)
-    config = rules.prepared_config(ctype, body.configuration, stored)
-    done = rules.validate_new(state, ctype, config, validate=bool(body.validate_ and not body.reconnect))
-    new = connection_config.split(ctype, done.config)
-    rules.invalidate_on_change(session, ctype, connection, stored, new)
-    if body.validate_ and (ctype.oauth is None or done.connected is not None):
-        rules.set_status(connection, ConnectionStatus.HEALTHY)
-    elif new != stored:
-        rules.set_status(connection, ConnectionStatus.UNKNOWN)
-    connection.name = body.name
-    if body.healthcheck_interval is not None:
-        connection.healthcheck_interval = body.healthcheck_interval
-    if body.policies is not None:
-        connection.policies = body.policies
-    connection.updated_by = caller.actor_id
-    connection_config.save(connection, new, state.secret_box)
-    session.flush()
-    extras = rules.after_save(
+    extras = rules.update(
         state,
         session,
-        ctype,
         connection,
-        done,
+        actor_id=caller.actor_id,
+        type_id=body.type,
+        changes=_changes(body),
         base_url=str(request.base_url),
-        return_url=body.redirect_url,
-        reconnect=bool(body.reconnect),
     )
     return {"data": {**connection_out(session, connection, state), **extras}}
 
@@ -199,12 +156,10 @@ def get_parameter_values(connection_id: str, caller: CallerDep, session: Session
 def get_usage(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """API calls syncline made through the connection in the last 24 h (metered types; null elsewhere)."""
     connection = load_connection(session, caller, connection_id)
-    metered = get_connection_type(connection.type).metering is not None
-    calls = calls_last_24_hours(session, connection.id) if metered else None
     return {
         "data": {
             "connectionId": connection.id,
-            "callsLast24h": calls,
+            "callsLast24h": rules.metered_calls(session, connection),
             "reportsSyncStats": False,
             "bySync": [],
         }
@@ -218,9 +173,7 @@ def delete_connection(
     session: SessionDep,
     force: bool = Query(False, description="delete even while models or syncs use it"),
 ) -> Response:
-    connection = load_connection(session, caller, connection_id)
-    rules.ensure_unused(session, connection, force=force)
-    session.delete(connection)
+    rules.remove(session, load_connection(session, caller, connection_id), force=force)
     return Response(status_code=204)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from syncline.api.deps import CallerDep, SessionDep
 from syncline.api.errors import NotFound
 from syncline.runtime.jobs.states import JobStatus
+from syncline.services import jobs
 from syncline.store.tables import Job
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -50,7 +51,7 @@ def job_response(job: Job) -> dict[str, Any]:
 @router.get("/jobs/{job_type}/{job_id}")
 def get_job(job_type: str, job_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The current state of an asynchronous job of `job_type` (e.g. `createmodel`) in the caller's org."""
-    job = session.get(Job, job_id)
-    if job is None or job.organization_id != caller.organization_id or job.kind != job_type:
+    job = jobs.find(session, caller.organization_id, job_type, job_id)
+    if job is None:
         raise NotFound(f"{job_type} job {job_id} not found", metadata={"id": job_id, "type": job_type})
     return {"data": job_response(job)}

@@ -11,8 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from syncline.api.deps import SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound
-from syncline.services import connections as rules
-from syncline.services.connections import CALLBACK_PATH, DEVICE_PATH
+from syncline.services.authorization import CALLBACK_PATH, DEVICE_PATH, finish_authorization
 from syncline.store.tables import OAuthSession
 from syncline.store.types import utcnow
 
@@ -48,7 +47,7 @@ def callback(
     error: str | None = Query(None),
     error_description: str | None = Query(None),
 ) -> Response:
-    outcome = rules.finish_authorization(
+    outcome = finish_authorization(
         state, session, type_id, state_param, code=code, error=error, error_description=error_description
     )
     if outcome is None:

@@ -27,12 +27,12 @@ from syncline.runtime.proxy import (
     run_proxy_call,
     set_proxy_enabled,
 )
+from syncline.services import connections as rules
+from syncline.services.container import Services
+from syncline.services.status import record_upstream_failure
 from syncline.store.tables import Connection
 
 router = APIRouter(prefix="/api", tags=["connection proxy"])
-
-from syncline.services import connections as rules  # noqa: E402
-from syncline.services.container import Services  # noqa: E402
 
 SUPPORTED_TYPES = tuple(t.id for t in all_connection_types() if t.proxy is not None)
 
@@ -178,6 +178,6 @@ def execute_proxy(
         )
     except ProxyError as exc:
         if exc.cause is not None:
-            rules.record_upstream_failure(state, connection_id, exc.cause)
+            record_upstream_failure(state, connection_id, exc.cause)
         raise ProxyFailure(exc) from None
     return {"data": data}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,17 +13,14 @@ from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
 from syncline.api.routers.connections import load_connection
 from syncline.api.routers.jobs import job_response
-from syncline.connectors.registry import get_connection_type
-from syncline.runtime.jobs import JobStatus, add_job
-from syncline.runtime.queries import QUERY_KIND
-from syncline.services import connections as rules
+from syncline.connectors.errors import CapabilityMissing
+from syncline.runtime.jobs import JobStatus
+from syncline.services import queries
 from syncline.store.tables import Job, QueryResult
-from syncline.store.types import utcnow
 
 router = APIRouter(prefix="/api", tags=["query runner"])
 
 PAGE_SIZE = 100
-RESULTS_KEPT = timedelta(hours=24)
 
 
 class RunQuery(BaseModel):
@@ -67,32 +63,11 @@ def run_query(
             metadata=field_errors([("query", "is required")]),
         )
     connection = load_connection(session, caller, connection_id)
-    ctype = get_connection_type(connection.type)
-    if not ctype.runs_queries:
-        raise BadRequest(
-            f"{ctype.name} connections do not support the query runner", metadata={"type": ctype.id}
-        )
-    rules.saved_config(state, connection)  # a stored configuration that no longer validates: 422 now
-    job_id = add_job(
-        session,
-        QUERY_KIND,
-        caller.organization_id,
-        {"connection_id": connection.id},
-        subject_id=connection.id,
-    )
-    row = QueryResult(
-        id=job_id,
-        organization_id=caller.organization_id,
-        connection_id=connection.id,
-        query=text,
-        expires_at=utcnow() + RESULTS_KEPT,
-    )
-    session.add(row)
-    session.commit()  # the job runs in another thread (or process) and reads its rows from there
-    state.submit(QUERY_KIND, job_id)
-    job = session.get(Job, job_id)
-    assert job is not None
-    return {"data": _summary(job, row)}
+    try:
+        started = queries.start(state, session, connection, text)
+    except CapabilityMissing as exc:
+        raise BadRequest(str(exc), metadata={"type": connection.type}) from None
+    return {"data": _summary(started.job, started.result)}
 
 
 def _page_token(offset: int) -> str:
@@ -122,15 +97,10 @@ def get_query(
     session: SessionDep,
     page: str | None = Query(None, description="token from links.next or links.previous"),
 ) -> dict[str, Any]:
-    row = session.get(QueryResult, query_id)
-    job = session.get(Job, query_id)
-    if (
-        row is None
-        or job is None
-        or row.organization_id != caller.organization_id
-        or row.expires_at <= utcnow()
-    ):
+    found = queries.find(session, caller.organization_id, query_id)
+    if found is None:
         raise NotFound.resource("query", query_id)
+    job, row = found.job, found.result
     start = _offset(page)
     data = _summary(job, row)
     links: dict[str, str | None] = {"next": None, "previous": None}
