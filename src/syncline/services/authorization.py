@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from syncline.connectors.base import ConnectionConfig, ConnectionType
@@ -171,3 +171,13 @@ def finish_authorization(
     set_status(connection, ConnectionStatus.HEALTHY)
     _credentials(services, connection.id).save_in(session, done.tokens)
     return Authorized(connection.id, return_url, username=done.settings.get("username"))
+
+
+def authorize_url_for_code(session: Session, user_code: str) -> str | None:
+    """Where a person who entered a user code (code mode) goes to approve; None: unknown or expired."""
+    pending = session.scalars(
+        select(OAuthSession).where(OAuthSession.user_code == user_code.strip().upper())
+    ).first()
+    if pending is None or pending.expires_at <= utcnow():
+        return None
+    return pending.authorize_url

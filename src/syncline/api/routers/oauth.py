@@ -11,9 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from syncline.api.deps import SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound
-from syncline.services.authorization import CALLBACK_PATH, DEVICE_PATH, finish_authorization
-from syncline.store.tables import OAuthSession
-from syncline.store.types import utcnow
+from syncline.services.authorization import (
+    CALLBACK_PATH,
+    DEVICE_PATH,
+    authorize_url_for_code,
+    finish_authorization,
+)
 
 router = APIRouter(tags=["oauth"])
 
@@ -29,12 +32,12 @@ def device(type_id: str, session: SessionDep, user_code: str | None = Query(None
     del type_id  # the code alone identifies the authorization
     if not user_code:
         return HTMLResponse(_DEVICE_FORM.format(error=""))
-    pending = session.query(OAuthSession).filter(OAuthSession.user_code == user_code.strip().upper()).first()
-    if pending is None or pending.expires_at <= utcnow():
+    authorize_url = authorize_url_for_code(session, user_code)
+    if authorize_url is None:
         return HTMLResponse(
             _DEVICE_FORM.format(error="<p><b>That code is unknown or has expired.</b></p>"), status_code=404
         )
-    return RedirectResponse(pending.authorize_url, status_code=302)
+    return RedirectResponse(authorize_url, status_code=302)
 
 
 @router.get(CALLBACK_PATH.format(type="{type_id}"))
