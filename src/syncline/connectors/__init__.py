@@ -1,7 +1,10 @@
-"""Connection types: their settings, JSON Schemas, validation and upstream checks.
+"""Connection types: their settings, upstream checks, and the protocols and capabilities they implement.
 
-Use `get_connection_type(type_id)` or `all_connection_types()`; each returns `ConnectionType`
-values whose methods (`json_schema`, `validate_config`, `check`, `describe`, ...) are the whole API.
+Use `get_connection_type(type_id)` or `all_connection_types()`; each returns a `ConnectionType` whose
+methods (`json_schema`, `validate_config`, `check`, `describe`, `open_model_source`, ...) and capability
+attributes (`model_source`, `discovery`, `oauth`, `metering`, `proxy`, ...) are the whole API. The four
+protocols are in `protocols.py`, the optional capabilities in `capabilities.py`, the error categories in
+`errors.py`.
 """
 
 from syncline.connectors.base import (
