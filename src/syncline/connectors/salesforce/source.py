@@ -120,7 +120,9 @@ def _batches(
 
 def _typed(rows: list[dict[str, Any]], schema: pa.Schema | None, columns: list[str] | None) -> pa.RecordBatch:
     """Rows as a batch with the stream's schema (the first batch decides it when there is none)."""
-    names = list(schema.names) if schema is not None else columns or _names(rows)
+    names = (
+        list(schema.names) if schema is not None else _canonical(columns, rows) if columns else _names(rows)
+    )
     lowered = {name.lower(): name for name in names}
     values: dict[str, list[Any]] = {name: [] for name in names}
     for row in rows:
@@ -152,6 +154,12 @@ def _cast(values: list[Any], arrow: pa.DataType) -> pa.Array:
         return pa.array(values, arrow)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values]).cast(arrow, safe=False)
+
+
+def _canonical(columns: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    """The select list's names as Salesforce spells them (`select name` answers `Name`), where it says."""
+    spelled = {key.lower(): key for row in rows for key in row}
+    return [spelled.get(column.lower(), column) for column in columns]
 
 
 def _text_schema(columns: list[str]) -> pa.Schema:
