@@ -116,8 +116,10 @@ def usage(services: Services, session: Session, connection: Connection) -> dict[
     if ctype.metering is None:
         return {}
     calls = calls_last_24_hours(session, connection.id)
-    config = saved_config(services, connection)
-    cap = ctype.metering.daily_cap(config)
+    try:
+        cap = ctype.metering.daily_cap(saved_config(services, connection))
+    except Invalid:  # a stored configuration that no longer validates still lists; it has no cap to show
+        cap = None
     return {
         "api_calls_last_24_hours": calls,
         "rate_limit": {"currently_limited": cap is not None and calls >= cap},
