@@ -24,6 +24,7 @@ from syncline.connectors.discovery import (
     SourceDiscovery,
 )
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
+from syncline.connectors.duckdb.sandbox import open_read_only
 from syncline.connectors.values import json_safe
 
 __all__ = ["DISCOVERY", "discover", "field_type", "sample"]
@@ -98,7 +99,7 @@ def discover(config: DuckDBConfig, ctx: ConnectorContext, *, include_fields: boo
     if not path.exists():
         return []
     try:
-        with duckdb.connect(str(path), read_only=True) as conn:
+        with open_read_only(path) as conn:
             tables = conn.execute(_TABLES).fetchall()
             if not include_fields:
                 return [Schema(id=f"{s}.{t}", name=f"{s}.{t}") for s, t in tables]
@@ -152,7 +153,7 @@ def sample(
     if not path.exists():
         raise SchemaNotFound(schema_id)
     try:
-        with duckdb.connect(str(path), read_only=True) as conn:
+        with open_read_only(path) as conn:
             found = [(s, t) for s, t in conn.execute(_TABLES).fetchall() if f"{s}.{t}" == schema_id]
             if len(found) != 1:
                 raise SchemaNotFound(schema_id)

@@ -1,4 +1,4 @@
-"""DuckDB as a ModelSource: queries and tables of a read-only database file, as Arrow batches.
+"""DuckDB as a ModelSource: queries and tables of a read-only, sandboxed database file, as Arrow batches.
 
 DuckDB speaks Arrow natively: `describe` reads a relation's schema without producing rows and `stream`
 hands over DuckDB's own record batches, so no row passes through Python.
@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from syncline.connectors.base import ConnectorContext
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
+from syncline.connectors.duckdb.sandbox import one_select, open_read_only
 from syncline.connectors.errors import QueryFailed
 from syncline.connectors.protocols import DEFAULT_BATCH_ROWS, DescribedField, Description, Relation, rebatch
 
@@ -57,7 +58,7 @@ class DuckDBModelSource:
         if not path.exists():
             raise QueryFailed(f"the DuckDB database {path} does not exist yet")
         try:
-            conn = duckdb.connect(str(path), read_only=True)
+            conn = open_read_only(path)
         except duckdb.Error as exc:
             raise QueryFailed(f"could not open the DuckDB database {path}: {exc}") from exc
         with conn:
@@ -66,7 +67,7 @@ class DuckDBModelSource:
     @staticmethod
     def _relation(conn: duckdb.DuckDBPyConnection, relation: Relation) -> duckdb.DuckDBPyRelation | None:
         if relation.query is not None:
-            return conn.sql(relation.query)
+            return conn.sql(one_select(relation.query))
         assert relation.table is not None
         return conn.table(relation.table)
 

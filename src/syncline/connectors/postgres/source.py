@@ -21,6 +21,7 @@ from syncline.connectors.base import ConnectorContext
 from syncline.connectors.errors import QueryFailed
 from syncline.connectors.postgres.check import open_connection
 from syncline.connectors.postgres.config import PostgresConfig
+from syncline.connectors.postgres.guard import read_only_query
 from syncline.connectors.protocols import DEFAULT_BATCH_ROWS, DescribedField, Description, Relation
 
 __all__ = ["PostgresModelSource", "arrow_type"]
@@ -133,7 +134,7 @@ class PostgresModelSource:
     @staticmethod
     def _statement(relation: Relation) -> str:
         if relation.query is not None:
-            return relation.query
+            return read_only_query(relation.query)
         assert relation.table is not None
         parts = [pgsql.Identifier(part) for part in relation.table.split(".")]
         return pgsql.SQL("SELECT * FROM {}").format(pgsql.SQL(".").join(parts)).as_string()
