@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     job_shutdown_grace_seconds: int = Field(10, ge=0, le=600)
     """On shutdown (SIGTERM), how long running jobs get to stop before they are marked interrupted."""
 
+    max_body_bytes: int = Field(MIB, ge=512 * 1024, le=1024 * MIB)
+    """Largest request body the API reads; larger ones are refused with 413 before they are read."""
     query_max_rows: int = Field(10_000, ge=1, le=1_000_000)
     """Rows a query-runner query returns at most."""
     query_max_bytes: int = Field(16 * MIB, ge=1024, le=1024 * MIB)

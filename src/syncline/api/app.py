@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from syncline import __version__
 from syncline.api.connector_errors import upstream_error
 from syncline.api.errors import ApiError, error_response, field_errors
+from syncline.api.middleware.body_limit import BodyLimitMiddleware
 from syncline.api.middleware.idempotency import IdempotencyMiddleware
 from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMiddleware
 from syncline.api.middleware.versioning import VersionMiddleware
@@ -90,6 +91,7 @@ def create_app(state: Services) -> FastAPI:
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(IdempotencyMiddleware, records=IdempotencyRecords(state.store))
     app.add_middleware(VersionMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)
     return app
 
