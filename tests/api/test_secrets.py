@@ -143,3 +143,78 @@ def test_store_keeps_connection_secrets_as_fernet_tokens(sdk: Polytomic, server:
     for configuration, secrets in rows:
         assert "client_secret" not in str(configuration)
         assert secrets.startswith("gAAAA")  # a Fernet token
+
+
+def _pg(password: str, **changes: object) -> dict[str, object]:
+    return {
+        "hostname": "127.0.0.1",
+        "username": "postgres",
+        "password": password,
+        "database": "test",
+        "ssl": False,
+        **changes,
+    }
+
+
+def test_a_test_pointed_elsewhere_does_not_reuse_stored_secrets(http: httpx.Client, closed_port: int) -> None:
+    """Issue 8, item 5: before, any key of the organization sent `connection_id` with a host of its own
+    and the server sent the stored password there."""
+    created = http.post(
+        "/api/connections",
+        json={"name": f"pg-{uuid.uuid4().hex[:6]}", "type": "postgresql", "configuration": _pg("stored-pw")},
+    ).json()["data"]
+    for elsewhere in ({"hostname": "attacker.example"}, {"port": closed_port}, {"database": "other"}):
+        answer = http.post(
+            "/api/connections/test",
+            json={"type": "postgresql", "connection_id": created["id"], "configuration": elsewhere},
+        )
+        assert answer.status_code == 422, answer.text
+        errors = answer.json()["metadata"]["errors"]
+        assert [e["field"] for e in errors] == ["configuration.password"]
+        assert "send it again" in errors[0]["message"]
+
+
+def test_an_update_pointed_elsewhere_needs_the_secrets_again(http: httpx.Client) -> None:
+    created = http.post(
+        "/api/connections",
+        json={"name": f"pg-{uuid.uuid4().hex[:6]}", "type": "postgresql", "configuration": _pg("stored-pw")},
+    ).json()["data"]
+    moved = _pg("********", hostname="localhost")  # the redacted value as GET shows it
+    answer = http.put(
+        f"/api/connections/{created['id']}", json={"name": created["name"], "configuration": moved}
+    )
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["metadata"]["errors"]] == ["configuration.password"]
+    again = http.put(
+        f"/api/connections/{created['id']}",
+        json={"name": created["name"], "configuration": _pg("new-pw", hostname="localhost")},
+    )
+    assert again.status_code == 200
+    renamed = http.put(  # pointing at the same place keeps the stored secret
+        f"/api/connections/{created['id']}",
+        json={"name": "renamed", "configuration": _pg("********", hostname="localhost")},
+    )
+    assert renamed.status_code == 200
+
+
+def test_a_salesforce_domain_change_needs_the_client_secret_again(http: httpx.Client) -> None:
+    configuration = {
+        "domain": "acme.my.salesforce.com",
+        "connect_mode": "clientcredentials",
+        "client_id": "3MVG9-client",
+        "client_secret": "stored-secret",
+    }
+    created = http.post(
+        "/api/connections", json={"name": "sf-moved", "type": "salesforce", "configuration": configuration}
+    ).json()["data"]
+    answer = http.post(
+        "/api/connections/test",
+        json={
+            "type": "salesforce",
+            "connection_id": created["id"],
+            "configuration": {"domain": "evil.example"},
+        },
+    )
+    assert answer.status_code == 422
+    fields = [e["field"] for e in answer.json()["metadata"]["errors"]]
+    assert "configuration.client_secret" in fields

@@ -38,27 +38,61 @@ def load(connection: Connection, box: SecretBox) -> StoredConfig:
     return StoredConfig(dict(connection.configuration or {}), dict(secrets))
 
 
-def prepare(
-    ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None
-) -> dict[str, Any]:
-    """The raw configuration to validate: `incoming` with kept secrets and server-filled values restored."""
+@dataclass(frozen=True)
+class Prepared:
+    """A raw configuration to validate, and the stored secrets left out because it points elsewhere.
+
+    Attributes:
+        raw: `incoming` with kept secrets and server-filled values restored.
+        moved: The settings saying where the connection points that changed (`upstream_fields`).
+        withheld: Stored secrets not reused because of `moved`.
+    """
+
+    raw: dict[str, Any]
+    moved: tuple[str, ...] = ()
+    withheld: tuple[str, ...] = ()
+
+
+def prepare(ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None) -> Prepared:
+    """The raw configuration to validate: `incoming` with kept secrets and server-filled values restored.
+
+    A stored secret is sent only to the upstream it was entered for: when `incoming` points the
+    connection elsewhere (a changed `upstream_fields` setting), stored secrets and server-filled values
+    are not restored; the request must carry the secrets again.
+    """
     raw = dict(incoming)
     previous = stored.merged() if stored else {}
+    moved = _moved(ctype, raw, stored)
+    withheld = []
     for name in ctype.sensitive_fields():
         if raw.get(name) in (None, REDACTED):
             raw.pop(name, None)
-            if name in previous:
+            if name in previous and moved:
+                withheld.append(name)
+            elif name in previous:
                 raw[name] = previous[name]
     errors = []
     for name in server_filled_fields(ctype):
         if name in raw and raw[name] != previous.get(name):
             errors.append(FieldError(name, "is read-only: syncline fills it in and it cannot be set"))
         raw.pop(name, None)
-        if previous.get(name) is not None:
+        if previous.get(name) is not None and not moved:
             raw[name] = previous[name]
     if errors:
         raise ConfigurationInvalid(errors)
-    return raw
+    return Prepared(raw, moved, tuple(sorted(withheld)))
+
+
+def _moved(ctype: ConnectionType[Any], raw: dict[str, Any], stored: StoredConfig | None) -> tuple[str, ...]:
+    if stored is None:
+        return ()
+    defaults = ctype.defaults()
+
+    def where(values: dict[str, Any], name: str) -> str:
+        value = values.get(name, defaults.get(name))
+        return "" if value is None else str(value).strip()
+
+    return tuple(name for name in ctype.upstream_fields if where(raw, name) != where(stored.plain, name))
 
 
 def split(ctype: ConnectionType[Any], config: ConnectionConfig) -> StoredConfig:

@@ -19,6 +19,7 @@ from syncline.connectors.errors import (
     CheckNotAvailable,
     ConfigurationInvalid,
     ConnectionCheckFailed,
+    FieldError,
     UnknownConnectionType,
 )
 from syncline.connectors.registry import get_connection_type
@@ -46,14 +47,30 @@ def connection_type(type_id: str) -> ConnectionType[Any]:
 def prepared_config(
     ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None
 ) -> ConnectionConfig:
-    """`incoming` with kept secrets restored, validated; every problem in one error naming its field."""
+    """`incoming` with kept secrets restored, validated; every problem in one error naming its field. A
+    secret not reused because the connection now points elsewhere says so where it is missing."""
     try:
-        return ctype.validate_config(connection_config.prepare(ctype, incoming, stored))
+        prepared = connection_config.prepare(ctype, incoming, stored)
     except ConfigurationInvalid as exc:
-        errors = [(f"configuration.{e.field}", e.message) for e in exc.errors]
-        raise Invalid(
-            "invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in errors), fields=errors
-        ) from None
+        raise _invalid(exc.errors) from None
+    try:
+        return ctype.validate_config(prepared.raw)
+    except ConfigurationInvalid as exc:
+        raise _invalid(exc.errors, prepared) from None
+
+
+def _invalid(errors: list[FieldError], prepared: connection_config.Prepared | None = None) -> Invalid:
+    fields = []
+    for error in errors:
+        message = error.message
+        if prepared is not None and error.field in prepared.withheld:
+            message += (
+                f"; the stored value was not reused because the connection now points elsewhere "
+                f"({', '.join(prepared.moved)} changed) and a secret is only sent to the upstream it was "
+                "entered for: send it again"
+            )
+        fields.append((f"configuration.{error.field}", message))
+    return Invalid("invalid configuration: " + "; ".join(f"{f}: {m}" for f, m in fields), fields=fields)
 
 
 def saved_config(services: Services, connection: Connection) -> ConnectionConfig:

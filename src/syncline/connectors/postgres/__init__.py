@@ -22,6 +22,8 @@ POSTGRESQL = ConnectionType(
     capabilities=Capabilities(source=True, destination=True),
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_postgres,
+    # Where it points: stored secrets are sent only there (a change must bring them again).
+    upstream_fields=("hostname", "port", "database", "ssh", "ssh_host", "ssh_port"),
     model_source=PostgresModelSource,
     discovery=DISCOVERY,
 )
