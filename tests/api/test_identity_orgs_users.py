@@ -72,6 +72,7 @@ def test_user_crud_and_key_minting(sdk: Polytomic, server: ServerProcess) -> Non
     assert user.email == "ada@example.com"
     assert user.organization_id == org.id
     assert [u.id for u in sdk.users.list(org_id=org.id).data] == [user.id]
+    sdk.users.create(org_id=org.id, email="keeper@example.com", role="admin")  # the last admin must stay
 
     updated = sdk.users.update(org_id=org.id, id=user.id, email="ada@example.com", role_ids=["role-1"]).data
     assert updated.role_ids == ["role-1"]

@@ -27,7 +27,9 @@ SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_caller(request: Request, session: SessionDep) -> Caller:
-    return authenticate(session, bearer_token(request))
+    caller = authenticate(session, bearer_token(request))
+    caller.require_method_allowed(request.method)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -30,6 +30,12 @@ class OrganizationOut(BaseModel):
     issuer: str | None = None
 
 
+def _email_address(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()
+
+
 class UserIn(RequestModel):
     email: str = Field(max_length=320)
     role: Literal["admin", "user", "readonly"] | None = None
@@ -38,9 +44,20 @@ class UserIn(RequestModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an email address")
-        return value.lower()
+        return _email_address(value)
+
+
+class UserUpdate(RequestModel):
+    """An update: what the SDK's `update_current_org_user` sends may be the role alone."""
+
+    email: str | None = Field(None, max_length=320)
+    role: Literal["admin", "user", "readonly"] | None = None
+    role_ids: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else _email_address(value)
 
 
 class UserOut(BaseModel):

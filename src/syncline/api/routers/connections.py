@@ -25,9 +25,10 @@ router = APIRouter(prefix="/api", tags=["connections"])
 
 
 def load_connection(session: Session, caller: Caller, connection_id: str) -> Connection:
-    """The caller's connection, or a 404 (another organization's connection does not exist for it)."""
-    connection = rules.owned(session, caller.organization_id, connection_id)
-    if connection is None:
+    """The connection, when the caller acts in its organization (its own, or one a partner manages);
+    otherwise a 404: another organization's connection does not exist for the caller."""
+    connection = rules.by_id(session, connection_id)
+    if connection is None or not caller.may_act_in(session, connection.organization_id):
         raise NotFound.resource("connection", connection_id)
     return connection
 

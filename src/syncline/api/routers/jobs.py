@@ -51,7 +51,7 @@ def job_response(job: Job) -> dict[str, Any]:
 @router.get("/jobs/{job_type}/{job_id}")
 def get_job(job_type: str, job_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The current state of an asynchronous job of `job_type` (e.g. `createmodel`) in the caller's org."""
-    job = jobs.find(session, caller.organization_id, job_type, job_id)
-    if job is None:
+    job = jobs.find(session, job_type, job_id)
+    if job is None or not caller.may_act_in(session, job.organization_id):
         raise NotFound(f"{job_type} job {job_id} not found", metadata={"id": job_id, "type": job_type})
     return {"data": job_response(job)}

@@ -97,8 +97,8 @@ def get_query(
     session: SessionDep,
     page: str | None = Query(None, description="token from links.next or links.previous"),
 ) -> dict[str, Any]:
-    found = queries.find(session, caller.organization_id, query_id)
-    if found is None:
+    found = queries.find(session, query_id)
+    if found is None or not caller.may_act_in(session, found.result.organization_id):
         raise NotFound.resource("query", query_id)
     job, row = found.job, found.result
     start = _offset(page)

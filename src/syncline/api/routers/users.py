@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from syncline.api.auth import Caller
+from syncline.api.auth import ADMIN, Caller
 from syncline.api.deps import CallerDep, SessionDep
-from syncline.api.errors import Conflict, NotFound, Unprocessable
-from syncline.api.models.organizations import UserIn, UserOut
+from syncline.api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from syncline.api.models.organizations import UserIn, UserOut, UserUpdate
 from syncline.api.routers.organizations import load_organization
 from syncline.store.keys import active_user_key, issue_key, revoke_user_keys
 from syncline.store.tables import User
@@ -37,22 +37,55 @@ def _load_user(session: Session, organization_id: str, user_id: str) -> User:
     return user
 
 
-def _apply(session: Session, user: User, body: UserIn) -> None:
+def _apply(session: Session, user: User, body: UserIn | UserUpdate, caller: Caller) -> None:
     if body.role is not None and body.role_ids is not None:
         raise Unprocessable(
             "set either role (deprecated) or role_ids, not both",
             metadata={"errors": [{"field": "role", "message": "cannot be combined with role_ids"}]},
         )
-    user.email = body.email
-    user.role = body.role or ("admin" if body.role_ids is None else None)
-    user.role_ids = body.role_ids or []
-    try:
-        session.flush()
-    except IntegrityError:
+    if user.id is not None and body.role is None and body.role_ids is None:
+        role, role_ids = user.role, list(user.role_ids or [])  # an update that names no role keeps it
+    else:
+        role = body.role or (ADMIN if body.role_ids is None else None)
+        role_ids = body.role_ids or []
+    if user.id is not None and (role, role_ids) != (user.role, list(user.role_ids or [])):
+        if user.id == caller.user_id:
+            raise Forbidden("nobody changes their own role; ask another admin", key="own_role")
+        if user.role == ADMIN and role != ADMIN:
+            _keep_an_admin(session, user, "demoted")
+    if body.email is not None:
+        user.email = body.email
+    elif user.email is None:
+        raise Unprocessable(
+            "email: is required", metadata={"errors": [{"field": "email", "message": "required"}]}
+        )
+    user.role = role
+    user.role_ids = role_ids
+
+
+def _keep_an_admin(session: Session, user: User, what: str) -> None:
+    """The last admin of an organization cannot be deleted or demoted: no one could manage it after."""
+    others = session.scalars(
+        select(User.id).where(
+            User.organization_id == user.organization_id, User.role == ADMIN, User.id != user.id
+        )
+    ).first()
+    if others is None:
         raise Conflict(
-            f"a user with email {body.email!r} already exists in this organization",
-            metadata={"field": "email"},
-        ) from None
+            f"user {user.id} is the last admin of organization {user.organization_id} and cannot be {what}; "
+            "make another user admin first",
+            key="last_admin",
+        )
+
+
+def _delete(session: Session, user: User, caller: Caller) -> dict[str, Any]:
+    if user.id == caller.user_id:
+        raise Forbidden("a user cannot delete themselves; ask another admin", key="own_user")
+    if user.role == ADMIN:
+        _keep_an_admin(session, user, "deleted")
+    out = user_out(user)
+    session.delete(user)
+    return out
 
 
 def _partner_org(session: Session, caller: Caller, organization_id: str, action: str) -> str:
@@ -73,8 +106,9 @@ def list_users(org_id: str, caller: CallerDep, session: SessionDep) -> dict[str,
 @router.post("/organizations/{org_id}/users")
 def create_user(org_id: str, body: UserIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     user = User(organization_id=_partner_org(session, caller, org_id, "creating a user"))
+    _apply(session, user, body, caller)
     session.add(user)
-    _apply(session, user, body)
+    _flush(session, user)
     return {"data": user_out(user)}
 
 
@@ -86,19 +120,18 @@ def get_user(org_id: str, user_id: str, caller: CallerDep, session: SessionDep) 
 
 @router.put("/organizations/{org_id}/users/{user_id}")
 def update_user(
-    org_id: str, user_id: str, body: UserIn, caller: CallerDep, session: SessionDep
+    org_id: str, user_id: str, body: UserUpdate, caller: CallerDep, session: SessionDep
 ) -> dict[str, Any]:
     user = _load_user(session, _partner_org(session, caller, org_id, "updating a user"), user_id)
-    _apply(session, user, body)
+    _apply(session, user, body, caller)
+    _flush(session, user)
     return {"data": user_out(user)}
 
 
 @router.delete("/organizations/{org_id}/users/{user_id}")
 def delete_user(org_id: str, user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     user = _load_user(session, _partner_org(session, caller, org_id, "deleting a user"), user_id)
-    out = user_out(user)
-    session.delete(user)
-    return {"data": out}
+    return {"data": _delete(session, user, caller)}
 
 
 @router.post("/organizations/{org_id}/users/{user_id}/keys")
@@ -131,9 +164,11 @@ def list_current_org_users(caller: CallerDep, session: SessionDep) -> dict[str, 
 
 @router.post("/organization/users")
 def create_current_org_user(body: UserIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    caller.require_admin("creating a user")
     user = User(organization_id=caller.organization_id)
+    _apply(session, user, body, caller)
     session.add(user)
-    _apply(session, user, body)
+    _flush(session, user)
     return {"data": user_out(user)}
 
 
@@ -144,19 +179,29 @@ def get_current_org_user(user_id: str, caller: CallerDep, session: SessionDep) -
 
 @router.put("/organization/users/{user_id}")
 def update_current_org_user(
-    user_id: str, body: UserIn, caller: CallerDep, session: SessionDep
+    user_id: str, body: UserUpdate, caller: CallerDep, session: SessionDep
 ) -> dict[str, Any]:
+    caller.require_admin("updating a user")
     user = _load_user(session, caller.organization_id, user_id)
-    _apply(session, user, body)
+    _apply(session, user, body, caller)
+    _flush(session, user)
     return {"data": user_out(user)}
 
 
 @router.delete("/organization/users/{user_id}")
 def delete_current_org_user(user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
-    user = _load_user(session, caller.organization_id, user_id)
-    out = user_out(user)
-    session.delete(user)
-    return {"data": out}
+    caller.require_admin("deleting a user")
+    return {"data": _delete(session, _load_user(session, caller.organization_id, user_id), caller)}
+
+
+def _flush(session: Session, user: User) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"a user with email {user.email!r} already exists in this organization",
+            metadata={"field": "email"},
+        ) from None
 
 
 def _list(session: Session, organization_id: str) -> list[dict[str, Any]]:
