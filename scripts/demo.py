@@ -73,7 +73,8 @@ def ensure_connections(api: httpx.Client, sfemu_url: str) -> dict[str, str]:
         if name in existing:
             ids[name] = existing[name]["id"]
             if existing[name]["configuration"].get("domain", sfemu_url) != sfemu_url:  # the emulator moved
-                moved = {**existing[name]["configuration"], "domain": sfemu_url}
+                # Secrets are sent only where they were entered: pointing elsewhere sends them again.
+                moved = {**existing[name]["configuration"], **body["configuration"], "domain": sfemu_url}
                 api.put(
                     f"/api/connections/{ids[name]}",
                     json={"name": name, "configuration": moved, "validate": True},
