@@ -40,4 +40,4 @@ def test_demo_starts_both_servers_and_connects_them(tmp_path: Path) -> None:
     second = run_demo(tmp_path)
     assert re.findall(r"= ([0-9a-f-]{36})", second) == ids  # the second run reuses the same connections
     assert (tmp_path / "demo-api-key").stat().st_mode & 0o777 == 0o600
-    assert (tmp_path / "warehouse.duckdb").exists()
+    assert list(tmp_path.glob("orgs/*/warehouse.duckdb"))  # in the organization's own directory

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     salesforce_client_secret: str | None = None
     """The secret of that connected app."""
 
+    duckdb_roots: str = ""
+    """Comma-separated absolute directories where DuckDB connections may name files by absolute path;
+    without it every DuckDB file lives in its organization's own directory under the data dir."""
+
     db_pool_size: int = Field(5, ge=1, le=100)
     """Connections the metadata store keeps open (PostgreSQL)."""
     db_max_overflow: int = Field(10, ge=0, le=100)
@@ -198,6 +202,19 @@ class Settings(BaseSettings):
         if value is not None and not info.data.get("salesforce_client_id"):
             raise ValueError(f"is set but {variable('salesforce_client_id')} is not; set both or neither")
         return value
+
+    @field_validator("duckdb_roots", mode="after")
+    @classmethod
+    def _absolute_roots(cls, value: str) -> str:
+        for entry in (part.strip() for part in value.split(",")):
+            if entry and not Path(entry).is_absolute():
+                raise ValueError("must list absolute directories separated by commas")
+        return value
+
+    @property
+    def duckdb_root_paths(self) -> tuple[Path, ...]:
+        """`duckdb_roots` as resolved directories."""
+        return tuple(Path(part.strip()).resolve() for part in self.duckdb_roots.split(",") if part.strip())
 
     @field_validator("job_stale_after_seconds", mode="after")
     @classmethod

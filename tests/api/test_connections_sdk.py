@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 from polytomic import Polytomic
 from polytomic.errors import BadRequestError, NotFoundError, UnprocessableEntityError
 
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, organization_files
 
 REDACTED = "********"
 
@@ -138,7 +137,8 @@ def test_duckdb_connection_lifecycle(sdk: Polytomic, server: ServerProcess) -> N
         name=name, type="duckdb", configuration={"path": f"{name}.duckdb"}, validate=True
     ).data
     assert created.status == "healthy"
-    assert (server.data_dir / f"{name}.duckdb").exists()
+    assert (organization_files(server.data_dir, created.organization_id) / f"{name}.duckdb").exists()
+    assert not (server.data_dir / f"{name}.duckdb").exists()  # not in the data dir shared by everyone
     updated = sdk.connections.update(
         id=created.id, name=name, configuration={"path": f"{name}-2.duckdb"}
     ).data
@@ -148,10 +148,11 @@ def test_duckdb_connection_lifecycle(sdk: Polytomic, server: ServerProcess) -> N
 
 
 def test_duckdb_validate_fails_for_a_directory(sdk: Polytomic, server: ServerProcess) -> None:
-    folder: Path = server.data_dir / unique("dir")
-    folder.mkdir()
+    organization = sdk.identity.get().data.organization_id
+    folder = unique("dir")
+    (organization_files(server.data_dir, organization) / folder).mkdir()
     with pytest.raises(UnprocessableEntityError):
-        sdk.connections.create(name="bad", type="duckdb", configuration={"path": str(folder)}, validate=True)
+        sdk.connections.create(name="bad", type="duckdb", configuration={"path": folder}, validate=True)
 
 
 def test_salesforce_connection_lifecycle(sdk: Polytomic) -> None:

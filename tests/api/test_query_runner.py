@@ -10,7 +10,7 @@ import pytest
 from polytomic import Polytomic
 from polytomic.core.api_error import ApiError
 
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, organization_files
 
 
 def wait(sdk: Polytomic, query_id: str, page: str | None = None):
@@ -74,7 +74,8 @@ def test_query_runner_is_read_only(sdk: Polytomic, pg_connection: str) -> None:
 
 def test_sql_on_duckdb_with_the_query_in_the_body(sdk: Polytomic, server: ServerProcess, http) -> None:
     name = f"q-{uuid.uuid4().hex[:6]}"
-    with duckdb.connect(str(server.data_dir / f"{name}.duckdb")) as conn:
+    files = organization_files(server.data_dir, sdk.identity.get().data.organization_id)
+    with duckdb.connect(str(files / f"{name}.duckdb")) as conn:
         conn.execute("CREATE TABLE accounts AS SELECT 'Acme' AS name, DATE '2024-01-15' AS since")
     connection = sdk.connections.create(
         name=name, type="duckdb", configuration={"path": f"{name}.duckdb"}

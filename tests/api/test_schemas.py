@@ -19,7 +19,7 @@ from polytomic.errors import BadRequestError, NotFoundError
 from sfemu.schema.model import FieldDef, ObjectDef
 from sfemu.seed import seed
 from tests.conftest import PG_ADMIN_URL
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, organization_files
 from tests.support.sfemu import EmulatorServer, running_emulator
 
 APP = {"client_id": "sfemu", "client_secret": "sfemu-secret"}
@@ -324,7 +324,7 @@ def test_duckdb_is_inspected_on_first_read_and_picks_up_new_tables_on_refresh(
     sdk: Polytomic, server: ServerProcess
 ) -> None:
     name = unique("duck-schemas")
-    path = server.data_dir / f"{name}.duckdb"
+    path = organization_files(server.data_dir, sdk.identity.get().data.organization_id) / f"{name}.duckdb"
     with duckdb.connect(str(path)) as conn:
         conn.execute(
             "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR, revenue DOUBLE, since DATE);"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import duckdb
+import httpx
 import pytest
 from polytomic import Polytomic
 from polytomic.core.api_error import ApiError
 from polytomic.errors import NotFoundError
 
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, organization_files
 
 
 @pytest.fixture
@@ -92,3 +95,48 @@ def test_user_key_cannot_target_another_organization_id(other_org_sdk: Polytomic
             name="x", type="duckdb", configuration={"path": "x.duckdb"}, organization_id=partner_org
         )
     assert err.value.status_code == 404
+
+
+def test_an_organization_cannot_name_another_organizations_duckdb_file(
+    http: httpx.Client, server: ServerProcess, other_org_sdk: Polytomic
+) -> None:
+    """Issue 8, item 2: relative paths live in the organization's own directory; before, any organization
+    naming `orgA.duckdb` read organization A's warehouse."""
+    name = f"warehouse-{uuid.uuid4().hex[:6]}.duckdb"
+    mine = http.post(
+        "/api/connections",
+        json={"name": "mine", "type": "duckdb", "validate": True, "configuration": {"path": name}},
+    ).json()["data"]
+    files = organization_files(server.data_dir, mine["organization_id"])
+    with duckdb.connect(str(files / name)) as conn:
+        conn.execute("CREATE TABLE secrets AS SELECT 'partner data' AS value")
+    theirs = other_org_sdk.connections.create(
+        name="theirs", type="duckdb", configuration={"path": name}, validate=True
+    )
+    started = other_org_sdk.query_runner.run_query(
+        connection_id=theirs.data.id, query="SELECT * FROM secrets"
+    )
+    for _ in range(200):
+        result = other_org_sdk.query_runner.get_query(id=started.data.id).data
+        if result.status in {"done", "failed"}:
+            break
+        time.sleep(0.05)
+    assert result.status == "failed"  # their own, empty database: no such table
+    assert "partner data" not in str(result.error)
+
+
+def test_a_duckdb_path_outside_the_organizations_directory_is_refused(
+    http: httpx.Client, server: ServerProcess
+) -> None:
+    for path, field_message in (
+        (str(server.data_dir / "secret.key"), "SYNCLINE_DUCKDB_ROOTS"),
+        ("../other/warehouse.duckdb", "'..'"),
+        ("~/warehouse.duckdb", "'~'"),
+    ):
+        answer = http.post(
+            "/api/connections", json={"name": "escape", "type": "duckdb", "configuration": {"path": path}}
+        )
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["metadata"]["errors"][0]
+        assert error["field"] == "configuration.path"
+        assert field_message in error["message"]

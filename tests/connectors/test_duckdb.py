@@ -15,9 +15,10 @@ from syncline.connectors.duckdb import database_path
 DUCKDB = get_connection_type("duckdb")
 
 
-def test_relative_path_resolves_inside_the_data_dir(ctx: ConnectorContext) -> None:
+def test_relative_path_resolves_inside_the_organizations_directory(tmp_path: pathlib.Path) -> None:
+    ctx = ConnectorContext(data_dir=tmp_path, files_dir=tmp_path / "orgs" / "org-a")
     config = DUCKDB.validate_config({"path": "sub/warehouse.duckdb"})
-    assert database_path(config, ctx) == ctx.data_dir / "sub" / "warehouse.duckdb"
+    assert database_path(config, ctx) == tmp_path / "orgs" / "org-a" / "sub" / "warehouse.duckdb"
 
 
 def test_check_creates_the_file_and_its_folder(ctx: ConnectorContext) -> None:
@@ -25,12 +26,31 @@ def test_check_creates_the_file_and_its_folder(ctx: ConnectorContext) -> None:
     assert (ctx.data_dir / "sub" / "warehouse.duckdb").is_file()
 
 
-def test_check_accepts_an_absolute_path(
+def test_an_absolute_path_needs_an_operators_root(
     ctx: ConnectorContext, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    target = tmp_path_factory.mktemp("elsewhere") / "abs.duckdb"
-    DUCKDB.check(DUCKDB.validate_config({"path": str(target)}), ctx)
+    root = tmp_path_factory.mktemp("root")
+    target = root / "abs.duckdb"
+    config = DUCKDB.validate_config({"path": str(target)})
+    with pytest.raises(ConnectionCheckFailed, match="SYNCLINE_DUCKDB_ROOTS"):
+        DUCKDB.check(config, ctx)
+    assert not target.exists()
+    DUCKDB.check(config, ConnectorContext(data_dir=ctx.data_dir, file_roots=(root.resolve(),)))
     assert target.is_file()
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("../orgB/warehouse.duckdb", "'..'"),
+        ("sub/../../secret.key", "'..'"),
+        ("~/warehouse.duckdb", "'~'"),
+        ("ware\x00house.duckdb", "NUL"),
+    ],
+)
+def test_paths_that_could_leave_the_organizations_directory_are_refused(path: str, why: str) -> None:
+    with pytest.raises(ConfigurationInvalid, match=why):
+        DUCKDB.validate_config({"path": path})
 
 
 def test_check_fails_on_a_directory_with_duckdbs_message(ctx: ConnectorContext) -> None:

@@ -81,3 +81,10 @@ class ServerProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def organization_files(data_dir: Path, organization_id: str) -> Path:
+    """Where an organization's local files (DuckDB databases) live under a server's data dir."""
+    path = data_dir / "orgs" / organization_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path

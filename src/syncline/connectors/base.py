@@ -98,6 +98,9 @@ class ConnectorContext:
         budget: The connection's shared API-call budget, None for no cap.
         oauth_app: syncline's own OAuth app for this type, for connections that bring none.
         statement_timeout: Seconds a user query may run upstream (SQL sources), None for no limit.
+        files_dir: The organization's own directory for local files (DuckDB databases); relative
+            paths resolve inside it. None only outside a running syncline (tests): the data dir.
+        file_roots: Directories the operator lets connections name files in by absolute path.
     """
 
     data_dir: pathlib.Path
@@ -105,6 +108,8 @@ class ConnectorContext:
     budget: CallBudget | None = None
     oauth_app: OAuthApp | None = None
     statement_timeout: float | None = None
+    files_dir: pathlib.Path | None = None
+    file_roots: tuple[pathlib.Path, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +135,8 @@ class ConnectionType(Generic[C]):
         oauth: How it authorizes through OAuth, if it does.
         metering: How its upstream counts API calls, if it does.
         proxy: How the Connection Proxy reaches its upstream, if it can.
+        placement: Checks where the connection's local files would live (raises `ConfigurationInvalid`
+            naming the setting), for types that keep files on the syncline host.
     """
 
     id: str
@@ -149,6 +156,7 @@ class ConnectionType(Generic[C]):
     oauth: OAuthConnect | None = None
     metering: ApiMetering | None = None
     proxy: ConnectionProxy | None = None
+    placement: Callable[[C, ConnectorContext], None] | None = None
 
     @property
     def runs_queries(self) -> bool:

@@ -18,7 +18,7 @@ from syncline.settings import Settings
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
 
-__all__ = ["connector_context", "lock_dir", "oauth_app"]
+__all__ = ["connector_context", "lock_dir", "oauth_app", "organization_files"]
 
 
 def lock_dir(settings: Settings) -> Path:
@@ -42,10 +42,13 @@ def connector_context(
     box: SecretBox,
     ctype: ConnectionType[Any],
     config: ConnectionConfig,
+    *,
+    organization_id: str,
     connection_id: str | None,
 ) -> ConnectorContext:
-    """The context a connector runs in. `connection_id` None: a configuration not saved yet, whose
-    tokens live in memory for the one call and whose calls are not metered."""
+    """The context a connector runs in, for a connection of `organization_id`. `connection_id` None: a
+    configuration not saved yet, whose tokens live in memory for the one call and whose calls are not
+    metered. Local files live in the organization's own directory under the data dir."""
     credentials = budget = None
     if connection_id is not None:
         if ctype.oauth is not None:
@@ -59,4 +62,11 @@ def connector_context(
         budget=budget,
         oauth_app=oauth_app(settings, ctype),
         statement_timeout=settings.statement_timeout_seconds,
+        files_dir=organization_files(settings, organization_id),
+        file_roots=settings.duckdb_root_paths,
     )
+
+
+def organization_files(settings: Settings, organization_id: str) -> Path:
+    """The organization's own directory for local files (created with 0700 when a connector writes)."""
+    return settings.data_dir / "orgs" / organization_id

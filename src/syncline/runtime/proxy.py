@@ -514,7 +514,9 @@ def run_proxy_call(
         content=request.content,
     )
     try:
-        ctx = connector_context(settings, store, box, ctype, config, connection_id)
+        ctx = connector_context(
+            settings, store, box, ctype, config, organization_id=organization_id, connection_id=connection_id
+        )
         answer = ctype.proxy.send(
             config, ctx, proxied, timeout=limits.timeout_ms / 1000, max_response_bytes=MAX_RESPONSE_BODY_BYTES
         )
@@ -609,13 +611,16 @@ def proxy_info(
     box: SecretBox,
     ctype: ConnectionType[Any],
     connection_id: str,
+    organization_id: str,
     config: ConnectionConfig,
     enabled: bool,
 ) -> dict[str, Any]:
     """The proxy contract of a connection (`GET .../proxy/info`); no secret is shown."""
     assert ctype.proxy is not None
     limits = ProxyLimits.from_settings(settings)
-    ctx = connector_context(settings, store, box, ctype, config, connection_id)
+    ctx = connector_context(
+        settings, store, box, ctype, config, organization_id=organization_id, connection_id=connection_id
+    )
     base_url = ctype.proxy.base_url(config, ctx, timeout=min(limits.timeout_ms / 1000, INFO_LOGIN_TIMEOUT))
     return {
         "backendType": ctype.id,

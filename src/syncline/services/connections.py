@@ -45,18 +45,28 @@ def connection_type(type_id: str) -> ConnectionType[Any]:
 
 
 def prepared_config(
-    ctype: ConnectionType[Any], incoming: dict[str, Any], stored: StoredConfig | None
+    services: Services,
+    ctype: ConnectionType[Any],
+    incoming: dict[str, Any],
+    stored: StoredConfig | None,
+    *,
+    organization_id: str,
 ) -> ConnectionConfig:
     """`incoming` with kept secrets restored, validated; every problem in one error naming its field. A
-    secret not reused because the connection now points elsewhere says so where it is missing."""
+    secret not reused because the connection now points elsewhere says so where it is missing; local
+    files must live where the organization may keep them."""
     try:
         prepared = connection_config.prepare(ctype, incoming, stored)
     except ConfigurationInvalid as exc:
         raise _invalid(exc.errors) from None
     try:
-        return ctype.validate_config(prepared.raw)
+        config = ctype.validate_config(prepared.raw)
+        if ctype.placement is not None:
+            ctx = context(services, ctype, config, organization_id=organization_id)
+            ctype.placement(config, ctx)
     except ConfigurationInvalid as exc:
         raise _invalid(exc.errors, prepared) from None
+    return config
 
 
 def _invalid(errors: list[FieldError], prepared: connection_config.Prepared | None = None) -> Invalid:
@@ -84,16 +94,40 @@ def saved_config(services: Services, connection: Connection) -> ConnectionConfig
 
 
 def context(
-    services: Services, ctype: ConnectionType[Any], config: ConnectionConfig, connection_id: str | None
+    services: Services,
+    ctype: ConnectionType[Any],
+    config: ConnectionConfig,
+    *,
+    organization_id: str,
+    connection_id: str | None = None,
 ) -> ConnectorContext:
-    """The connector context of a connection (None: a configuration not saved yet)."""
+    """The connector context of a connection of `organization_id` (no `connection_id`: not saved yet)."""
     return connector_context(
-        services.settings, services.store, services.secret_box, ctype, config, connection_id
+        services.settings,
+        services.store,
+        services.secret_box,
+        ctype,
+        config,
+        organization_id=organization_id,
+        connection_id=connection_id,
+    )
+
+
+def saved_context(services: Services, connection: Connection, config: ConnectionConfig) -> ConnectorContext:
+    """The connector context of a saved connection: its own tokens, budget and files."""
+    ctype = get_connection_type(connection.type)
+    return context(
+        services, ctype, config, organization_id=connection.organization_id, connection_id=connection.id
     )
 
 
 def check(
-    services: Services, ctype: ConnectionType[Any], config: ConnectionConfig, connection_id: str | None = None
+    services: Services,
+    ctype: ConnectionType[Any],
+    config: ConnectionConfig,
+    *,
+    organization_id: str,
+    connection_id: str | None = None,
 ) -> None:
     """Contact the upstream, through the saved connection's context when `connection_id` is given.
 
@@ -101,7 +135,8 @@ def check(
         CheckFailed: With the upstream's message; key `check_not_available` when the type cannot check.
     """
     try:
-        ctype.check(config, context(services, ctype, config, connection_id))
+        ctx = context(services, ctype, config, organization_id=organization_id, connection_id=connection_id)
+        ctype.check(config, ctx)
     except CheckNotAvailable as exc:
         raise CheckFailed(str(exc), key="check_not_available", metadata={"type": ctype.id}) from None
     except ConnectionCheckFailed as exc:
@@ -152,8 +187,10 @@ def test(
     ctype: ConnectionType[Any],
     connection: Connection | None,
     incoming: dict[str, Any],
+    *,
+    organization_id: str,
 ) -> None:
-    """Test a configuration, merged over a saved connection's when given.
+    """Test a configuration (of `organization_id`), merged over a saved connection's when given.
 
     When the merged configuration is exactly the saved one, the test runs on the connection's own
     context (a rotated refresh token is saved) and its outcome becomes the connection's status.
@@ -168,13 +205,15 @@ def test(
         )
     stored = connection_config.load(connection, services.secret_box) if connection else None
     merged = {**stored.plain, **incoming} if stored else incoming
-    config = prepared_config(ctype, merged, stored)
+    if connection is not None:
+        organization_id = connection.organization_id
+    config = prepared_config(services, ctype, merged, stored, organization_id=organization_id)
     is_saved = connection is not None and connection_config.split(ctype, config) == stored
     connection_id = connection.id if is_saved and connection is not None else None
     if connection_id is not None:
         session.commit()  # the check may rotate tokens from its own session: hold no row meanwhile
     try:
-        check(services, ctype, config, connection_id)
+        check(services, ctype, config, organization_id=organization_id, connection_id=connection_id)
     except CheckFailed as failure:
         if connection_id is not None and connection is not None and failure.key == "connection_test_failed":
             set_status(connection, ConnectionStatus.UNHEALTHY, failure.message)
@@ -185,14 +224,19 @@ def test(
 
 
 def validate_new(
-    services: Services, ctype: ConnectionType[Any], config: ConnectionConfig, *, validate: bool
+    services: Services,
+    ctype: ConnectionType[Any],
+    config: ConnectionConfig,
+    *,
+    organization_id: str,
+    validate: bool,
 ) -> Login:
     """What `create` and `update` do before saving: log in, or check the upstream, as asked."""
     if ctype.oauth is not None:
         return login(ctype, config, validate=validate)
     if validate:
         try:
-            check(services, ctype, config)
+            check(services, ctype, config, organization_id=organization_id)
         except CheckFailed as exc:
             raise Invalid(exc.message, key=exc.key) from None
     return Login(config, None)
@@ -254,9 +298,8 @@ def create(
     """Validate (and with `validate`, test) and store a connection; nothing is stored when either fails.
     Returns it with the extras of an interactive authorization (`auth_url`, `auth_code`), if one began."""
     ctype = connection_type(type_id)
-    done = validate_new(
-        services, ctype, prepared_config(ctype, changes.configuration, None), validate=changes.validate
-    )
+    config = prepared_config(services, ctype, changes.configuration, None, organization_id=organization_id)
+    done = validate_new(services, ctype, config, organization_id=organization_id, validate=changes.validate)
     connection = Connection(
         organization_id=organization_id,
         name=changes.name,
@@ -296,8 +339,10 @@ def update(
         )
     ctype = get_connection_type(connection.type)
     stored = connection_config.load(connection, services.secret_box)
-    config = prepared_config(ctype, changes.configuration, stored)
-    done = validate_new(services, ctype, config, validate=changes.validate and not changes.reconnect)
+    organization_id = connection.organization_id
+    config = prepared_config(services, ctype, changes.configuration, stored, organization_id=organization_id)
+    validate = changes.validate and not changes.reconnect
+    done = validate_new(services, ctype, config, organization_id=organization_id, validate=validate)
     new = connection_config.split(ctype, done.config)
     invalidate_on_change(session, ctype, connection, stored, new)
     if changes.validate and (ctype.oauth is None or done.connected is not None):

@@ -34,7 +34,7 @@ def query_job(run: JobRun[Services]) -> dict[str, Any]:
     connection = _connection(services, run.payload["connection_id"])
     ctype = get_connection_type(connection.type)
     config = rules.saved_config(services, connection)
-    ctx = rules.context(services, ctype, config, connection.id)
+    ctx = rules.saved_context(services, connection, config)
     settings = services.settings
     try:
         return with_retries(
@@ -61,7 +61,7 @@ def schema_refresh_job(run: JobRun[Services]) -> dict[str, Any]:
     ctype = get_connection_type(connection.type)
     assert ctype.discovery is not None
     config = rules.saved_config(services, connection)
-    ctx = rules.context(services, ctype, config, connection.id)
+    ctx = rules.saved_context(services, connection, config)
     discovery = ctype.discovery
     try:
         # The retries wrap the discovery alone: the cache says `refreshing` until the last attempt ends.

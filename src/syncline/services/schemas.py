@@ -43,7 +43,7 @@ class Source:
         self.type_id = connection.type
         self.discovery: SourceDiscovery = ctype.discovery
         self.config: ConnectionConfig = rules.saved_config(services, connection)
-        self.ctx: ConnectorContext = rules.context(services, ctype, self.config, connection.id)
+        self.ctx: ConnectorContext = rules.saved_context(services, connection, self.config)
 
     def schemas(self) -> list[dict[str, Any]]:
         """The cached schemas, inspecting the connection first if it never was.

@@ -189,5 +189,5 @@ def test_connection(
     """
     ctype = rules.connection_type(body.type)
     connection = load_connection(session, caller, body.connection_id) if body.connection_id else None
-    rules.test(state, session, ctype, connection, body.configuration)
+    rules.test(state, session, ctype, connection, body.configuration, organization_id=caller.organization_id)
     return Response(status_code=204)

@@ -127,6 +127,7 @@ def get_proxy_info(
             box=state.secret_box,
             ctype=get_connection_type(connection.type),
             connection_id=connection.id,
+            organization_id=connection.organization_id,
             config=config,
             enabled=enabled,
         )

@@ -9,7 +9,7 @@ from syncline.connectors.base import (
     ConnectionType,
 )
 from syncline.connectors.duckdb.check import check_duckdb
-from syncline.connectors.duckdb.config import DuckDBConfig, database_path
+from syncline.connectors.duckdb.config import DuckDBConfig, database_path, placement
 from syncline.connectors.duckdb.discovery import DISCOVERY
 from syncline.connectors.duckdb.source import DuckDBModelSource
 
@@ -23,5 +23,6 @@ DUCKDB = ConnectionType(
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_duckdb,
     model_source=DuckDBModelSource,
+    placement=placement,
     discovery=DISCOVERY,
 )

@@ -6,7 +6,7 @@ import duckdb
 
 from syncline.connectors.base import ConnectorContext
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
-from syncline.connectors.errors import ConnectionCheckFailed
+from syncline.connectors.errors import ConfigurationInvalid, ConnectionCheckFailed
 
 _HINT = "choose a file path (not a folder) that syncline can write to"
 
@@ -17,9 +17,12 @@ def check_duckdb(config: DuckDBConfig, ctx: ConnectorContext) -> None:
     Raises:
         ConnectionCheckFailed: The folder could not be created or the file could not be opened.
     """
-    path = database_path(config, ctx)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = database_path(config, ctx)
+    except ConfigurationInvalid as exc:
+        raise ConnectionCheckFailed(str(exc)) from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with duckdb.connect(str(path)) as conn:
             conn.execute("SELECT 1").fetchall()
     except (OSError, duckdb.Error) as exc:
