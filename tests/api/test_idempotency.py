@@ -139,24 +139,35 @@ def test_replay_keeps_the_version_header_once(http: httpx.Client) -> None:
     assert len(replay.headers.get_list("content-length")) == 1
 
 
-def test_replay_ignores_a_changed_body(http: httpx.Client) -> None:
+def test_the_same_key_with_another_body_is_refused_not_replayed(http: httpx.Client) -> None:
     key, body = new_key(), duckdb_body()
-    first = keyed_post(http, body, key)
+    keyed_post(http, body, key)
 
     changed = duckdb_body()
     second = keyed_post(http, changed, key)
 
-    assert second.headers[REPLAYED] == "true"
-    assert second.json() == first.json()
+    assert second.status_code == 422
+    assert second.json()["key"] == "idempotency_key_reused"
+    assert REPLAYED not in second.headers
     assert connections_named(http, changed["name"]) == []
 
 
-def test_error_is_replayed_even_when_the_retry_is_valid(http: httpx.Client) -> None:
+def test_the_same_key_on_another_method_or_path_is_refused(http: httpx.Client) -> None:
+    """Before, a DELETE sent with a create's key replayed the create's 200 and deleted nothing."""
+    key = new_key()
+    created = keyed_post(http, duckdb_body(), key).json()["data"]
+    deleting = http.delete(f"/api/connections/{created['id']}", headers={"Idempotency-Key": key})
+    assert deleting.status_code == 422
+    assert deleting.json()["key"] == "idempotency_key_reused"
+    assert http.get(f"/api/connections/{created['id']}").status_code == 200
+
+
+def test_an_error_is_replayed_to_the_same_request(http: httpx.Client) -> None:
     key = new_key()
     invalid = postgres_body(port=70000)
 
     first = keyed_post(http, invalid, key)
-    retry = keyed_post(http, {**invalid, "configuration": {**invalid["configuration"], "port": 5432}}, key)
+    retry = keyed_post(http, invalid, key)
 
     assert first.status_code == 422
     assert first.json()["key"] == "invalid_configuration"
@@ -217,10 +228,10 @@ def test_malformed_key_is_400_naming_the_header(http: httpx.Client, key: str | b
 
 @pytest.mark.parametrize("length", [8, 255])
 def test_key_length_bounds_are_inclusive(http: httpx.Client, length: int) -> None:
-    key = ("_-" + uuid.uuid4().hex * 8)[:length]
+    key, body = ("_-" + uuid.uuid4().hex * 8)[:length], duckdb_body()
 
-    first = keyed_post(http, duckdb_body(), key)
-    second = keyed_post(http, duckdb_body(), key)
+    first = keyed_post(http, body, key)
+    second = keyed_post(http, body, key)
 
     assert first.status_code == 200
     assert second.headers[REPLAYED] == "true"

@@ -218,3 +218,19 @@ def test_a_salesforce_domain_change_needs_the_client_secret_again(http: httpx.Cl
     assert answer.status_code == 422
     fields = [e["field"] for e in answer.json()["metadata"]["errors"]]
     assert "configuration.client_secret" in fields
+
+
+def test_a_key_minted_under_an_idempotency_key_is_not_stored_in_plaintext(
+    http: httpx.Client, server: ServerProcess
+) -> None:
+    """Issue 8, item 9: the stored answer replays the key, encrypted at rest."""
+    org = http.post("/api/organizations", json={"name": f"mint-{uuid.uuid4().hex[:8]}"}).json()["data"]["id"]
+    user = http.post(f"/api/organizations/{org}/users", json={"email": "mint@example.com"}).json()["data"][
+        "id"
+    ]
+    headers = {"Idempotency-Key": f"mint-{uuid.uuid4().hex}"}
+    minted = http.post(f"/api/organizations/{org}/users/{user}/keys", headers=headers).json()["data"]["value"]
+    replayed = http.post(f"/api/organizations/{org}/users/{user}/keys", headers=headers)
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json()["data"]["value"] == minted
+    assert minted not in stored_text(server)

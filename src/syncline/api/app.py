@@ -89,7 +89,7 @@ def create_app(state: Services) -> FastAPI:
 
     # Listed innermost first: the request log wraps everything, the catch-all sits next to the routes.
     app.add_middleware(CatchAllMiddleware)
-    app.add_middleware(IdempotencyMiddleware, records=IdempotencyRecords(state.store))
+    app.add_middleware(IdempotencyMiddleware, records=IdempotencyRecords(state.store, state.secret_box))
     app.add_middleware(VersionMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware)

@@ -64,5 +64,5 @@ def open_services(settings: Settings) -> tuple[Services, Bootstrap]:
     with store.session() as session:
         boot = bootstrap(session, settings.api_key)
         purge_expired_events(session)
-    IdempotencyRecords(store).purge_expired()
+    IdempotencyRecords(store, box).purge_expired()
     return Services(settings=settings, store=store, secret_box=box), boot

@@ -65,6 +65,20 @@ class SecretBox:
         _register(value)
         return self._fernet.encrypt(json.dumps(value).encode()).decode()
 
+    def seal(self, data: bytes) -> bytes:
+        """Raw bytes encrypted (e.g. a stored response that may carry a minted key); not registered for
+        log scrubbing, as `encrypt` does with secret values."""
+        return self._fernet.encrypt(data)
+
+    def unseal(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise SecretKeyError(
+                "stored data cannot be decrypted with the current secret key; "
+                "set SYNCLINE_SECRET_KEY to the key it was written with"
+            ) from exc
+
     def decrypt(self, token: str) -> Any:
         try:
             value = json.loads(self._fernet.decrypt(token.encode()))

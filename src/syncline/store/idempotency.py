@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
 from syncline.store.tables import IdempotencyRecord
 from syncline.store.types import utcnow
@@ -32,12 +33,24 @@ class InFlight(Exception):
     """Another request with the same key has not finished yet."""
 
 
-class IdempotencyRecords:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+class KeyReused(Exception):
+    """The key was used for a different request (method, path, query or body)."""
 
-    def begin(self, scope: str, key: str, method: str, path: str) -> StoredResponse | None:
-        """Claim the key. Returns the stored response to replay, or None when this request runs first."""
+
+class IdempotencyRecords:
+    """Stored outcomes; bodies are encrypted with `box` (a key minted under an Idempotency-Key is in one)."""
+
+    def __init__(self, store: Store, box: SecretBox) -> None:
+        self.store = store
+        self.box = box
+
+    def begin(self, scope: str, key: str, method: str, path: str, request_hash: str) -> StoredResponse | None:
+        """Claim the key. Returns the stored response to replay, or None when this request runs first.
+
+        Raises:
+            InFlight: The first request with this key has not finished.
+            KeyReused: The key answered a different request.
+        """
         now = utcnow()
         for _ in range(3):
             with self.store.session() as session:
@@ -47,13 +60,15 @@ class IdempotencyRecords:
                         record.state == "in_flight" and now - record.created_at > ABANDONED_AFTER
                     ):
                         session.delete(record)
+                    elif record.request_hash != request_hash:
+                        raise KeyReused
                     elif record.state == "in_flight":
                         raise InFlight
                     else:
                         return StoredResponse(
                             record.status_code or 500,
                             [(str(k), str(v)) for k, v in record.headers],
-                            record.body or b"",
+                            self.box.unseal(record.body) if record.body else b"",
                         )
             try:
                 with self.store.session() as session:
@@ -63,6 +78,7 @@ class IdempotencyRecords:
                             key=key,
                             method=method,
                             path=path[:2048],
+                            request_hash=request_hash,
                             state="in_flight",
                             expires_at=now + RETENTION,
                             created_at=now,
@@ -81,7 +97,7 @@ class IdempotencyRecords:
             record.state = "complete"
             record.status_code = response.status_code
             record.headers = [list(h) for h in response.headers]
-            record.body = response.body
+            record.body = self.box.seal(response.body)
 
     def release(self, scope: str, key: str) -> None:
         with self.store.session() as session:

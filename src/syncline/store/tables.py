@@ -119,10 +119,12 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(2048))
+    # sha256 of method, path, query and body: the same key with another request is refused, not replayed
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))  # in_flight | complete
     status_code: Mapped[int | None] = mapped_column(Integer)
     headers: Mapped[list[Any]] = mapped_column(default=list)
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted: it may carry a minted API key
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

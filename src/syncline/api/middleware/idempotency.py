@@ -13,7 +13,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncline.api.errors import error_response
-from syncline.store.idempotency import IdempotencyRecords, InFlight, StoredResponse
+from syncline.store.idempotency import IdempotencyRecords, InFlight, KeyReused, StoredResponse
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,255}$")
 KEYED_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -42,10 +42,23 @@ class IdempotencyMiddleware:
             await response(scope, receive, send)
             return
         caller = _caller_scope(_header(scope, b"authorization"))
+        # The whole body is read first (the body limit outside bounds it), to tie the key to the request.
+        request_body, rest = await _read_body(receive)
+        fingerprint = _fingerprint(scope, request_body)
         try:
             stored = await anyio.to_thread.run_sync(
-                self.records.begin, caller, key, scope["method"], scope["path"]
+                self.records.begin, caller, key, scope["method"], scope["path"], fingerprint
             )
+        except KeyReused:
+            response = error_response(
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request (method, path, query or body); "
+                "send a new key for a new request",
+                {"header": "Idempotency-Key"},
+            )
+            await response(scope, rest, send)
+            return
         except InFlight:
             response = error_response(
                 409,
@@ -59,7 +72,7 @@ class IdempotencyMiddleware:
         if stored is not None:
             await _send(stored, send, replayed=True)
             return
-        await self._run_first(scope, receive, send, caller, key)
+        await self._run_first(scope, _replaying(request_body, rest), send, caller, key)
 
     async def _run_first(self, scope: Scope, receive: Receive, send: Send, caller: str, key: str) -> None:
         status = 500
@@ -93,6 +106,41 @@ class IdempotencyMiddleware:
             else:
                 await anyio.to_thread.run_sync(self.records.finish, caller, key, outcome)
         await _send(outcome, send, replayed=False)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The request body, and a receive for what follows it (a disconnect)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: what was read is the body
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), receive
+
+
+def _replaying(body: bytes, rest: Receive) -> Receive:
+    """A receive that hands the app the body already read, then whatever comes next."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await rest()
+
+    return receive
+
+
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 async def _send(response: StoredResponse, send: Send, *, replayed: bool) -> None:
