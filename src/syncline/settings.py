@@ -114,6 +114,8 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(MIB, ge=512 * 1024, le=1024 * MIB)
     """Largest request body the API reads; larger ones are refused with 413 before they are read."""
+    housekeeping_interval_seconds: int = Field(300, ge=1, le=86_400)
+    """How often expired query results, proxy call logs, OAuth sessions and idempotency records are purged."""
     query_max_rows: int = Field(10_000, ge=1, le=1_000_000)
     """Rows a query-runner query returns at most."""
     query_max_bytes: int = Field(16 * MIB, ge=1024, le=1024 * MIB)

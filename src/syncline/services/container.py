@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from syncline.runtime.budget import release_reservations
 from syncline.runtime.context import lock_dir
+from syncline.runtime.housekeeping import Housekeeper
 from syncline.runtime.jobs import InProcessExecutor
 from syncline.settings import Settings
 from syncline.store.bootstrap import Bootstrap, bootstrap
@@ -27,11 +29,15 @@ class Services:
     store: Store
     secret_box: SecretBox
     executor: InProcessExecutor[Services] | None = None
+    housekeeper: Housekeeper | None = None
 
     def start_jobs(self) -> None:
-        """Start the in-process executor: reconcile jobs of dead workers, resume queued ones."""
+        """Start the in-process executor (reconcile jobs of dead workers, resume queued ones) and the
+        housekeeping that purges what expired."""
         if self.executor is not None:
             return
+        interval = timedelta(seconds=self.settings.housekeeping_interval_seconds)
+        self.housekeeper = Housekeeper(self.store, interval).start()
         importlib.import_module(JOB_KINDS_MODULE)  # registers the kinds by name
         settings = self.settings
         self.executor = InProcessExecutor(
@@ -53,6 +59,8 @@ class Services:
         then hand back the API calls this process reserved but did not send."""
         if self.executor is not None:
             self.executor.shutdown()
+        if self.housekeeper is not None:
+            self.housekeeper.stop()
         release_reservations(self.store, lock_dir(self.settings))
 
 
