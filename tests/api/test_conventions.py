@@ -436,3 +436,17 @@ def test_docs_page_is_html(server: ServerProcess) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in response.text
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "/relative/path", "ftp://files.example/x", "data:,x"])
+def test_redirect_url_must_be_http_or_https(http: httpx.Client, url: str) -> None:
+    """Issue 8, item 12: the OAuth `redirect_url` sends a person somewhere; only web URLs are allowed."""
+    request = {
+        "name": unique("redir"),
+        "type": "duckdb",
+        "configuration": {"path": "r.duckdb"},
+        "redirect_url": url,
+    }
+    body = error_of(http.post("/api/connections", json=request), 422)
+    assert error_fields(body) == ["redirect_url"]
+    assert request["name"] not in connection_names(http)
