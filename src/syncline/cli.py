@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -47,6 +48,7 @@ def serve(
 
     settings = load_settings()
     configure_logging(log_level.upper())
+    os.umask(0o077)  # every file the server writes (SQLite and its WAL, DuckDB files, locks) is its own
     state, boot = open_services(settings)
     if boot.new_key:
         console.print(

@@ -227,7 +227,9 @@ class Settings(BaseSettings):
         return value
 
     def ensure_data_dir(self) -> None:
+        """The data dir, private to the server's user even when it existed with wider modes."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)
 
     def origin(self, name: str) -> str:
         """Where a setting's value came from: `environment` or `default`."""
