@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from polytomic import Polytomic
+from polytomic.core.api_error import ApiError
 
 from tests.support.server import ServerProcess
 
@@ -450,3 +452,16 @@ def test_redirect_url_must_be_http_or_https(http: httpx.Client, url: str) -> Non
     body = error_of(http.post("/api/connections", json=request), 422)
     assert error_fields(body) == ["redirect_url"]
     assert request["name"] not in connection_names(http)
+
+
+def test_polytomic_operations_not_implemented_yet_answer_501_with_their_name(sdk: Polytomic) -> None:
+    """Issue 8, item 13: a 404 here made the SDK report a missing resource instead of a missing feature."""
+    with pytest.raises(ApiError) as err:
+        sdk.models.list()
+    assert err.value.status_code == 501
+    assert err.value.body["key"] == "not_implemented"
+    assert err.value.body["metadata"] == {"operation": "models.list"}
+
+
+def test_paths_polytomic_does_not_have_are_still_404(http: httpx.Client) -> None:
+    assert http.get("/api/no_such_thing").status_code == 404

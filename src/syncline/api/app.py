@@ -18,6 +18,7 @@ from syncline.api.middleware.body_limit import BodyLimitMiddleware
 from syncline.api.middleware.idempotency import IdempotencyMiddleware
 from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMiddleware
 from syncline.api.middleware.versioning import VersionMiddleware
+from syncline.api.operations import polytomic_operation
 from syncline.api.routers import (
     connection_types,
     connections,
@@ -134,6 +135,17 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405) and str(exc.detail) in ("Not Found", "Method Not Allowed"):
+        operation = polytomic_operation(request.method, request.url.path)
+        if operation is not None:  # Polytomic has it, syncline not yet: not a "not found"
+            name, template = operation
+            return error_response(
+                501,
+                "not_implemented",
+                f"{name} ({request.method} {template}) is part of Polytomic's API but not implemented by "
+                "syncline yet",
+                {"operation": name},
+            )
     message = str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
