@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from syncline.api.envelope import iso
 from syncline.api.errors import ApiError, error_response
 from syncline.connectors.errors import ConnectorError, ErrorCategory, SchemaNotFound
 from syncline.store.types import utcnow
@@ -59,12 +60,8 @@ def upstream_error(exc: ConnectorError, **metadata: Any) -> UpstreamFailure:
         key = "schema_not_found"
         metadata["id"] = exc.schema_id
     if exc.category is ErrorCategory.LIMIT:
-        metadata["resume_at"] = _iso(exc.resume_at)
+        metadata["resume_at"] = iso(exc.resume_at)
         if exc.resume_at is not None:
             seconds = math.ceil((exc.resume_at - utcnow()).total_seconds())
             headers["Retry-After"] = str(max(1, seconds))
     return UpstreamFailure(status, key, str(exc), metadata, headers)
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

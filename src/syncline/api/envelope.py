@@ -15,3 +15,8 @@ class Envelope(BaseModel, Generic[T]):
 
 def wrap(data: Any, **siblings: Any) -> dict[str, Any]:
     return {"data": data, **{key: value for key, value in siblings.items() if value is not None}}
+
+
+def iso(value: Any) -> str | None:
+    """A datetime as the API shows it: ISO 8601 in UTC with a `Z`; None stays None."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None

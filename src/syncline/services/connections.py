@@ -162,15 +162,16 @@ def ensure_unused(session: Session, connection: Connection, *, force: bool) -> N
         )
 
 
-def usage(services: Services, session: Session, connection: Connection) -> dict[str, Any]:
-    """`api_calls_last_24_hours` and `rate_limit`, for types whose calls syncline meters."""
+def usage(session: Session, connection: Connection, stored: StoredConfig) -> dict[str, Any]:
+    """`api_calls_last_24_hours` and `rate_limit`, for types whose calls syncline meters; `stored` is the
+    connection's configuration as already loaded by the caller (decrypted once)."""
     ctype = get_connection_type(connection.type)
     if ctype.metering is None:
         return {}
     calls = calls_last_24_hours(session, connection.id)
     try:
-        cap = ctype.metering.daily_cap(saved_config(services, connection))
-    except Invalid:  # a stored configuration that no longer validates still lists; it has no cap to show
+        cap = ctype.metering.daily_cap(ctype.validate_config(stored.merged()))
+    except ConfigurationInvalid:  # a stored configuration that no longer validates still lists; no cap
         cap = None
     return {
         "api_calls_last_24_hours": calls,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller
 from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.envelope import iso
 from syncline.api.errors import NotFound
 from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
 from syncline.api.query import deep_object
@@ -33,10 +34,6 @@ def load_connection(session: Session, caller: Caller, connection_id: str) -> Con
     return connection
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def connection_out(session: Session, connection: Connection, state: Services) -> dict[str, Any]:
     ctype = get_connection_type(connection.type)
     stored = connection_config.load(connection, state.secret_box)
@@ -58,11 +55,11 @@ def connection_out(session: Session, connection: Connection, state: Services) ->
         "status": connection.status,
         "status_error": connection.status_error,
         "healthcheck_interval": connection.healthcheck_interval,
-        "created_at": _iso(connection.created_at),
+        "created_at": iso(connection.created_at),
         "created_by": rules.actor(session, connection.created_by),
-        "updated_at": _iso(connection.updated_at),
+        "updated_at": iso(connection.updated_at),
         "updated_by": rules.actor(session, connection.updated_by),
-        **rules.usage(state, session, connection),
+        **rules.usage(session, connection, stored),
     }
 
 

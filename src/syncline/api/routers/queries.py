@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.envelope import iso
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
 from syncline.api.routers.connections import load_connection
 from syncline.api.routers.jobs import job_response
@@ -28,10 +29,6 @@ class RunQuery(BaseModel):
     query: str | None = None
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def _summary(job: Job, row: QueryResult) -> dict[str, Any]:
     shown = job_response(job)  # the query runner uses the jobs API's words for the states
     return {
@@ -40,7 +37,7 @@ def _summary(job: Job, row: QueryResult) -> dict[str, Any]:
         "count": row.row_count,
         "fields": list(row.fields or []),
         "error": shown["error"],
-        "expires": _iso(row.expires_at),
+        "expires": iso(row.expires_at),
     }
 
 

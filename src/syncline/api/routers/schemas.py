@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from syncline.api.auth import Caller
 from syncline.api.connector_errors import upstream_error
 from syncline.api.deps import CallerDep, SessionDep, StateDep
+from syncline.api.envelope import iso
 from syncline.api.errors import BadRequest, Conflict, NotFound
 from syncline.api.routers.connections import load_connection
 from syncline.connectors.discovery import SAMPLE_LIMIT
@@ -38,10 +39,6 @@ MAX_SAMPLE = 100
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def _source(session: Session, caller: Caller, connection_id: str, state: Services) -> schemas.Source:
@@ -128,8 +125,8 @@ def get_schema_status(
         }
     data: dict[str, Any] = {
         "cache_status": cached.status,
-        "last_refresh_started": _iso(cached.started_at),
-        "last_refresh_finished": _iso(cached.finished_at),
+        "last_refresh_started": iso(cached.started_at),
+        "last_refresh_finished": iso(cached.finished_at),
     }
     if cached.error:
         data["error"] = cached.error
