@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from polytomic import Polytomic
 
+from tests.support.listeners import banner_port
 from tests.support.server import ServerProcess, free_port
 
 PG_ADMIN_URL = os.environ.get("SYNCLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -80,6 +81,13 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def open_port() -> Iterator[int]:
+    """A loopback port with a listener that speaks neither HTTP nor PostgreSQL."""
+    with banner_port() as port:
+        yield port
 
 
 @pytest.fixture

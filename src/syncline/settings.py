@@ -22,6 +22,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from syncline.connectors.upstreams import PrivateUpstreams, UpstreamPolicy, parse_allow_list
+
 ENV_PREFIX = "SYNCLINE_"
 DEFAULT_DATA_DIR = ".syncline"
 MASK = "********"
@@ -97,6 +99,12 @@ class Settings(BaseSettings):
     duckdb_roots: str = ""
     """Comma-separated absolute directories where DuckDB connections may name files by absolute path;
     without it every DuckDB file lives in its organization's own directory under the data dir."""
+
+    private_upstreams: PrivateUpstreams = PrivateUpstreams.ALLOW
+    """`allow` (self-hosted: connections reach databases on your own network) or `deny` (multi-tenant:
+    no connection may reach loopback, private, link-local or unique-local addresses)."""
+    upstream_allow: str = ""
+    """Comma-separated `host`, `host:port` or CIDR entries connections may reach even under `deny`."""
 
     db_pool_size: int = Field(5, ge=1, le=100)
     """Connections the metadata store keeps open (PostgreSQL)."""
@@ -217,6 +225,17 @@ class Settings(BaseSettings):
     def duckdb_root_paths(self) -> tuple[Path, ...]:
         """`duckdb_roots` as resolved directories."""
         return tuple(Path(part.strip()).resolve() for part in self.duckdb_roots.split(",") if part.strip())
+
+    @field_validator("upstream_allow", mode="after")
+    @classmethod
+    def _allow_entries(cls, value: str) -> str:
+        parse_allow_list(value)
+        return value
+
+    @property
+    def upstream_policy(self) -> UpstreamPolicy:
+        """Where connections may go: `private_upstreams` with the `upstream_allow` exceptions."""
+        return UpstreamPolicy(self.private_upstreams, parse_allow_list(self.upstream_allow))
 
     @field_validator("job_stale_after_seconds", mode="after")
     @classmethod

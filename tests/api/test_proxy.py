@@ -27,6 +27,7 @@ from polytomic.errors import (
 from sfemu.seed import seed
 from syncline.connectors.salesforce import SALESFORCE
 from syncline.connectors.salesforce.proxy import LeftInstance, UpstreamAnswer, send_proxied
+from syncline.connectors.upstreams import ALLOW_ALL
 from syncline.runtime.proxy import answer_out
 from tests.support.server import ServerProcess, free_port
 from tests.support.sfemu import EmulatorServer, running_emulator
@@ -462,6 +463,7 @@ def test_the_transport_refuses_any_url_off_the_instance(org: EmulatorServer, els
             content=None,
             timeout=5,
             max_response_bytes=MIB,
+            upstreams=ALLOW_ALL,
         )
     assert elsewhere.hits == []
 

@@ -38,13 +38,22 @@ def test_wrong_database_reports_the_servers_words_and_a_hint(ctx: ConnectorConte
 
 
 @pytest.mark.postgres
-def test_closed_port_reports_connection_refused(ctx: ConnectorContext, closed_port: int) -> None:
-    port = closed_port
-    with pytest.raises(ConnectionCheckFailed) as info:
-        check({**LOCAL_NO_SSL, "port": port}, ctx)
-    message = str(info.value)
-    assert message.startswith(f"could not connect to PostgreSQL at 127.0.0.1:{port}: ")
-    assert "Connection refused" in message
+def test_a_closed_port_and_an_open_one_without_postgresql_read_the_same(
+    ctx: ConnectorContext, closed_port: int, open_port: int
+) -> None:
+    """A connection test must not be a port scanner: refused and "something else answered" look alike."""
+    messages = {}
+    for port in (closed_port, open_port):
+        for ssl in (False, True):
+            with pytest.raises(ConnectionCheckFailed) as info:
+                check({**LOCAL, "ssl": ssl, "port": port}, ctx)
+            messages[port, ssl] = str(info.value).replace(str(port), "PORT")
+    assert len(set(messages.values())) == 1, messages
+    message = messages[closed_port, False]
+    assert message.startswith(
+        "could not connect to PostgreSQL at 127.0.0.1:PORT: no PostgreSQL server answered"
+    )
+    assert "check hostname and port" in message
     assert "\n" not in message
 
 

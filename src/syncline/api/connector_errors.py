@@ -11,6 +11,9 @@ retriable      502     upstream_unavailable
 limit          429     api_limit_exhausted         `resume_at` in metadata, `Retry-After` header
 record         422     record_rejected
 =============  ======  ==========================  ============================================
+
+An upstream the deployment keeps connections away from (`UpstreamNotAllowed`) answers 422
+`upstream_not_allowed` whatever the path.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from fastapi.responses import JSONResponse
 from syncline.api.envelope import iso
 from syncline.api.errors import ApiError, error_response
 from syncline.connectors.errors import ConnectorError, ErrorCategory, SchemaNotFound
+from syncline.connectors.upstreams import PRIVATE_UPSTREAMS_SETTING, UpstreamNotAllowed
 from syncline.store.types import utcnow
 
 __all__ = ["UpstreamFailure", "upstream_error"]
@@ -59,6 +63,9 @@ def upstream_error(exc: ConnectorError, **metadata: Any) -> UpstreamFailure:
     if isinstance(exc, SchemaNotFound):
         key = "schema_not_found"
         metadata["id"] = exc.schema_id
+    if isinstance(exc, UpstreamNotAllowed):
+        status, key = 422, "upstream_not_allowed"
+        metadata["setting"] = PRIVATE_UPSTREAMS_SETTING
     if exc.category is ErrorCategory.LIMIT:
         metadata["resume_at"] = iso(exc.resume_at)
         if exc.resume_at is not None:

@@ -43,6 +43,7 @@ from syncline.connectors.protocols import (
     SyncTargetFactory,
 )
 from syncline.connectors.schema import config_json_schema
+from syncline.connectors.upstreams import ALLOW_ALL, UpstreamPolicy
 from syncline.connectors.validation import validate_config
 
 __all__ = [
@@ -101,6 +102,8 @@ class ConnectorContext:
         files_dir: The organization's own directory for local files (DuckDB databases); relative
             paths resolve inside it. None only outside a running syncline (tests): the data dir.
         file_roots: Directories the operator lets connections name files in by absolute path.
+        upstreams: Which network addresses the connector may connect to (`SYNCLINE_PRIVATE_UPSTREAMS`);
+            every outbound connection a connector opens must go through it.
     """
 
     data_dir: pathlib.Path
@@ -110,6 +113,7 @@ class ConnectorContext:
     statement_timeout: float | None = None
     files_dir: pathlib.Path | None = None
     file_roots: tuple[pathlib.Path, ...] = ()
+    upstreams: UpstreamPolicy = ALLOW_ALL
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from syncline.connectors.credentials import StoredTokens
 from syncline.connectors.errors import RequestRejected, Retriable
+from syncline.connectors.upstreams import UpstreamPolicy
 
 __all__ = [
     "ApiMetering",
@@ -84,8 +85,9 @@ class OAuthConnect(Protocol):
         """Whether the person enters a code on syncline's page first (a device-style flow)."""
         ...
 
-    def connect(self, config: Any) -> Connected:
-        """Log in without a person (client credentials, a stored refresh token) and read the user."""
+    def connect(self, config: Any, *, upstreams: UpstreamPolicy) -> Connected:
+        """Log in without a person (client credentials, a stored refresh token) and read the user; every
+        connection opened goes only where `upstreams` allows."""
         ...
 
     def begin(self, config: Any, redirect_uri: str, app: OAuthApp | None) -> PendingAuthorization:
@@ -93,7 +95,13 @@ class OAuthConnect(Protocol):
         ...
 
     def complete(
-        self, config: Any, pending: PendingAuthorization, code: str, app: OAuthApp | None
+        self,
+        config: Any,
+        pending: PendingAuthorization,
+        code: str,
+        app: OAuthApp | None,
+        *,
+        upstreams: UpstreamPolicy,
     ) -> Connected:
         """Exchange the callback's code for tokens (and read the user)."""
         ...

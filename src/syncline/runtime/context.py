@@ -64,6 +64,7 @@ def connector_context(
         statement_timeout=settings.statement_timeout_seconds,
         files_dir=organization_files(settings, organization_id),
         file_roots=settings.duckdb_root_paths,
+        upstreams=settings.upstream_policy,
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.capabilities import LeftInstance, ProxiedRequest, UpstreamAnswer, UpstreamTimeout
 from syncline.connectors.errors import BudgetExhausted, ConnectorError, ErrorCategory
+from syncline.connectors.upstreams import PRIVATE_UPSTREAMS_SETTING, UpstreamNotAllowed
 from syncline.runtime.budget import calls_last_24_hours
 from syncline.runtime.context import connector_context, lock_dir
 from syncline.settings import Settings
@@ -551,6 +552,10 @@ def _proxy_error(exc: ConnectorError, limits: ProxyLimits) -> ProxyError:
         return ProxyError(504, "upstream_timeout", str(exc), metadata={"timeoutMs": limits.timeout_ms})
     if isinstance(exc, LeftInstance):
         return ProxyError(502, "upstream_refused", str(exc))
+    if isinstance(exc, UpstreamNotAllowed):
+        return ProxyError(
+            422, "upstream_not_allowed", str(exc), metadata={"setting": PRIVATE_UPSTREAMS_SETTING}
+        )
     if exc.category is ErrorCategory.AUTHORIZATION:
         return ProxyError(400, "connection_not_authorized", str(exc))
     return ProxyError(502, "upstream_unavailable", str(exc))

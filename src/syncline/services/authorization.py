@@ -16,11 +16,12 @@ from syncline.connectors.base import ConnectionConfig, ConnectionType
 from syncline.connectors.capabilities import Connected, PendingAuthorization
 from syncline.connectors.errors import ConnectorError
 from syncline.connectors.registry import get_connection_type
+from syncline.connectors.upstreams import UpstreamNotAllowed, UpstreamPolicy
 from syncline.runtime.connection_state import DbCredentialStore
 from syncline.runtime.context import lock_dir, oauth_app
 from syncline.services import connection_config
 from syncline.services.container import Services
-from syncline.services.errors import Invalid
+from syncline.services.errors import Invalid, not_allowed
 from syncline.services.status import ConnectionStatus, set_status
 from syncline.store.tables import Connection, OAuthSession
 from syncline.store.types import utcnow
@@ -39,14 +40,23 @@ class Login:
     connected: Connected | None
 
 
-def login(ctype: ConnectionType[Any], config: ConnectionConfig, *, validate: bool) -> Login:
-    """Validate by logging in (non-interactive OAuth modes) or by a check; fill in server-set settings."""
+def login(
+    ctype: ConnectionType[Any], config: ConnectionConfig, *, validate: bool, upstreams: UpstreamPolicy
+) -> Login:
+    """Validate by logging in (non-interactive OAuth modes) or by a check; fill in server-set settings.
+
+    Raises:
+        Invalid: The login failed (`connection_test_failed`) or would reach an address the deployment
+            keeps connections away from (`upstream_not_allowed`).
+    """
     if ctype.oauth is None:
         return Login(config, None)
     if not validate or ctype.oauth.needs_authorization(config):
         return Login(config, None)
     try:
-        connected = ctype.oauth.connect(config)
+        connected = ctype.oauth.connect(config, upstreams=upstreams)
+    except UpstreamNotAllowed as exc:
+        raise not_allowed(exc) from None
     except ConnectorError as exc:
         raise Invalid(str(exc), key="connection_test_failed") from None
     return Login(config.model_copy(update=connected.settings), connected)
@@ -162,7 +172,13 @@ def finish_authorization(
         redirect_uri=pending.redirect_uri,
     )
     try:
-        done = ctype.oauth.complete(config, request, code, oauth_app(services.settings, ctype))
+        done = ctype.oauth.complete(
+            config,
+            request,
+            code,
+            oauth_app(services.settings, ctype),
+            upstreams=services.settings.upstream_policy,
+        )
     except ConnectorError as exc:
         set_status(connection, ConnectionStatus.UNHEALTHY, str(exc))
         return Authorized(connection.id, return_url, error=str(exc))

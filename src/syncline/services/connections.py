@@ -23,13 +23,14 @@ from syncline.connectors.errors import (
     UnknownConnectionType,
 )
 from syncline.connectors.registry import get_connection_type
+from syncline.connectors.upstreams import UpstreamNotAllowed
 from syncline.runtime.budget import calls_last_24_hours
 from syncline.runtime.context import connector_context
 from syncline.services import connection_config
 from syncline.services.authorization import Login, after_save, login
 from syncline.services.connection_config import StoredConfig
 from syncline.services.container import Services
-from syncline.services.errors import CheckFailed, Conflict, Invalid
+from syncline.services.errors import CheckFailed, Conflict, Invalid, not_allowed
 from syncline.services.status import ConnectionStatus, set_status
 from syncline.store.tables import Connection, ConnectionTokens, User
 from syncline.store.usage import connection_users
@@ -139,6 +140,8 @@ def check(
         ctype.check(config, ctx)
     except CheckNotAvailable as exc:
         raise CheckFailed(str(exc), key="check_not_available", metadata={"type": ctype.id}) from None
+    except UpstreamNotAllowed as exc:
+        raise not_allowed(exc) from None
     except ConnectionCheckFailed as exc:
         raise CheckFailed(str(exc), metadata={"type": ctype.id}) from None
 
@@ -234,7 +237,7 @@ def validate_new(
 ) -> Login:
     """What `create` and `update` do before saving: log in, or check the upstream, as asked."""
     if ctype.oauth is not None:
-        return login(ctype, config, validate=validate)
+        return login(ctype, config, validate=validate, upstreams=services.settings.upstream_policy)
     if validate:
         try:
             check(services, ctype, config, organization_id=organization_id)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncline.connectors.upstreams import UpstreamNotAllowed
+
 
 class ServiceError(Exception):
     key = "error"
@@ -40,3 +42,9 @@ class CheckFailed(ServiceError):
 
 class Conflict(ServiceError):
     key = "conflict"
+
+
+def not_allowed(exc: UpstreamNotAllowed) -> Invalid:
+    """The 422 for a connection that would reach an address the deployment keeps connections away from."""
+    field = exc.field or "configuration"
+    return Invalid(str(exc), fields=[(field, "must reach an allowed address")], key="upstream_not_allowed")

@@ -15,12 +15,24 @@ import psycopg
 from syncline.connectors.base import ConnectorContext
 from syncline.connectors.errors import ConnectionCheckFailed
 from syncline.connectors.postgres.config import PostgresConfig
+from syncline.connectors.upstreams import ALLOW_ALL, UpstreamPolicy
 
 CONNECT_TIMEOUT_SECONDS = 10
 
 SSH_NOT_SUPPORTED = (
     "SSH tunnels are not supported in this version of syncline yet; set ssh to false and connect to "
     "PostgreSQL directly, or run the tunnel yourself (e.g. ssh -L) and point hostname and port at it."
+)
+
+NO_SERVER = (
+    "no PostgreSQL server answered there (the connection was refused, closed or timed out, or the server "
+    "does not speak PostgreSQL); check hostname and port, and that the server accepts TCP/IP connections "
+    "from this host"
+)
+# Failures a PostgreSQL server (or the name service, or TLS) explains; the rest are "no server there".
+_SERVER_ANSWERED = re.compile(
+    r"(FATAL|ERROR|PANIC):  "
+    r"|(?i:resolve host|translate host name|does not support SSL|certificate|sslcert|sslkey)"
 )
 
 # Pattern in the upstream message -> what the user should do about it; the first match wins.
@@ -45,51 +57,57 @@ _HINTS = tuple(
 
 @contextlib.contextmanager
 def open_connection(
-    config: PostgresConfig, *, statement_timeout: float | None = None
+    config: PostgresConfig, upstreams: UpstreamPolicy, *, statement_timeout: float | None = None
 ) -> Iterator[psycopg.Connection[Any]]:
-    """A connection to the configured server (client certificates written for the duration).
+    """A connection to the configured server (client certificates written for the duration), at an
+    address `upstreams` allows.
 
     `statement_timeout` (seconds) bounds every statement of the session on the server's side.
 
     Raises:
         ConnectionCheckFailed: SSH tunnels asked for, or the server could not be reached.
+        UpstreamNotAllowed: The host is (or resolves to) an address the deployment keeps connections from.
     """
     if config.ssh:
         raise ConnectionCheckFailed(SSH_NOT_SUPPORTED)
+    params = connect_params(config, statement_timeout, upstreams=upstreams)
     with _certificate_files(config) as cert_params:
         try:
-            conn = psycopg.connect(**connect_params(config, statement_timeout), **cert_params)
+            conn = psycopg.connect(**params, **cert_params)
         except psycopg.Error as exc:
-            where = f"PostgreSQL at {config.hostname}:{config.port}"
-            raise ConnectionCheckFailed(_explain(f"could not connect to {where}", exc)) from exc
+            raise ConnectionCheckFailed(_connect_failure(config, exc)) from exc
         with conn:
             yield conn
 
 
-def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:  # noqa: ARG001
+def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:
     """Connect to the server and run `SELECT 1`.
 
     Raises:
         ConnectionCheckFailed: The server could not be reached, refused the login or the query, or
             the configuration asks for an SSH tunnel, which this version cannot open.
+        UpstreamNotAllowed: The host is (or resolves to) an address the deployment keeps connections from.
     """
-    if config.ssh:
-        raise ConnectionCheckFailed(SSH_NOT_SUPPORTED)
-    where = f"PostgreSQL at {config.hostname}:{config.port}"
-    with _certificate_files(config) as cert_params:
+    with open_connection(config, ctx.upstreams) as conn:
         try:
-            conn = psycopg.connect(**connect_params(config), **cert_params)
+            conn.execute("SELECT 1")
         except psycopg.Error as exc:
-            raise ConnectionCheckFailed(_explain(f"could not connect to {where}", exc)) from exc
-        try:
-            with conn:
-                conn.execute("SELECT 1")
-        except psycopg.Error as exc:
+            where = f"PostgreSQL at {config.hostname}:{config.port}"
             raise ConnectionCheckFailed(_explain(f"connected to {where} but SELECT 1 failed", exc)) from exc
 
 
-def connect_params(config: PostgresConfig, statement_timeout: float | None = None) -> dict[str, Any]:
-    """psycopg connection keywords for `config`, without client-certificate files."""
+def connect_params(
+    config: PostgresConfig, statement_timeout: float | None = None, *, upstreams: UpstreamPolicy = ALLOW_ALL
+) -> dict[str, Any]:
+    """psycopg connection keywords for `config`, without client-certificate files.
+
+    When `upstreams` restricts addresses, the host is resolved here and libpq is pinned to the checked
+    addresses (`hostaddr`); the host name still serves TLS verification.
+
+    Raises:
+        ConnectionCheckFailed: The host name does not resolve (only when `upstreams` restricts).
+        UpstreamNotAllowed: The host is a unix socket or resolves to an address `upstreams` refuses.
+    """
     params: dict[str, Any] = {
         "host": config.hostname,
         "port": config.port,
@@ -102,7 +120,28 @@ def connect_params(config: PostgresConfig, statement_timeout: float | None = Non
     }
     if statement_timeout:
         params["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    if upstreams.restricts:
+        params["hostaddr"] = _checked_addresses(config, upstreams)
     return params
+
+
+def _checked_addresses(config: PostgresConfig, upstreams: UpstreamPolicy) -> str:
+    """libpq's `hostaddr` for the configured host(s): one checked address per host, comma-separated
+    (empty for an allowed unix socket, which libpq then opens by its path)."""
+    addresses = []
+    for host in config.hostname.split(","):  # libpq tries each host of a list in turn
+        if not host or host.startswith(("/", "@")):  # a unix socket (or libpq's default one): local
+            upstreams.check_local(host or "(the default socket)", field="hostname")
+            addresses.append("")
+            continue
+        try:
+            addresses.append(upstreams.resolve(host, config.port, field="hostname")[0])
+        except OSError as exc:
+            raise ConnectionCheckFailed(
+                f"could not connect to PostgreSQL at {host}:{config.port}: the host name does not resolve "
+                f"({exc.strerror or exc}); check the hostname setting"
+            ) from None
+    return ",".join(addresses)
 
 
 @contextlib.contextmanager
@@ -127,6 +166,16 @@ def _certificate_files(config: PostgresConfig) -> Iterator[dict[str, Any]]:
                     file.write(pem)
                 params[param] = str(path)
         yield params
+
+
+def _connect_failure(config: PostgresConfig, exc: psycopg.Error) -> str:
+    """Why a connection failed. The server's own refusals (and name or TLS problems) keep their words;
+    everything else reads the same, so that a connection cannot tell a closed port from an open one that
+    does not speak PostgreSQL (no port scanning through connection tests)."""
+    where = f"PostgreSQL at {config.hostname}:{config.port}"
+    if _SERVER_ANSWERED.search(str(exc)):  # a server's report reads "FATAL:  …" (two spaces)
+        return _explain(f"could not connect to {where}", exc)
+    return f"could not connect to {where}: {NO_SERVER}"
 
 
 def _explain(what: str, exc: psycopg.Error) -> str:

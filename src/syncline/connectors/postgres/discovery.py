@@ -112,14 +112,14 @@ def remote_type(data_type: str, udt_name: str) -> str:
     return data_type
 
 
-def discover(config: PostgresConfig, ctx: ConnectorContext, *, include_fields: bool) -> list[Schema]:  # noqa: ARG001
+def discover(config: PostgresConfig, ctx: ConnectorContext, *, include_fields: bool) -> list[Schema]:
     """Every table and view of the database's non-system schemas, sorted by `schema.table`.
 
     Raises:
         ConnectionCheckFailed: The server could not be reached.
         DiscoveryFailed: The catalog could not be read.
     """
-    with open_connection(config) as conn:
+    with open_connection(config, ctx.upstreams) as conn:
         try:
             conn.execute("SET TRANSACTION READ ONLY")
             tables = conn.execute(_TABLES).fetchall()
@@ -155,7 +155,7 @@ def discover(config: PostgresConfig, ctx: ConnectorContext, *, include_fields: b
 
 def sample(
     config: PostgresConfig,
-    ctx: ConnectorContext,  # noqa: ARG001
+    ctx: ConnectorContext,
     schema_id: str,
     limit: int,
     *,
@@ -167,7 +167,7 @@ def sample(
         SchemaNotFound: No such table or view.
         DiscoveryFailed: PostgreSQL refused the read; its message says why.
     """
-    with open_connection(config) as conn:
+    with open_connection(config, ctx.upstreams) as conn:
         try:
             conn.execute("SET TRANSACTION READ ONLY")
             found = conn.execute(_FIND_TABLE, (schema_id,)).fetchall()

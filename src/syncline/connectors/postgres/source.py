@@ -129,7 +129,7 @@ class PostgresModelSource:
                 raise QueryFailed(str(exc).strip()) from exc
 
     def _connect(self) -> Any:
-        return open_connection(self.config, statement_timeout=self.ctx.statement_timeout)
+        return open_connection(self.config, self.ctx.upstreams, statement_timeout=self.ctx.statement_timeout)
 
     @staticmethod
     def _statement(relation: Relation) -> str:

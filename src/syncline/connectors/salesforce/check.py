@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from syncline.connectors.base import ConnectorContext
 from syncline.connectors.credentials import CredentialStore
 from syncline.connectors.errors import ConnectionCheckFailed
@@ -62,6 +64,7 @@ def check_salesforce(config: SalesforceConfig, ctx: ConnectorContext) -> None:
             "and approve access in Salesforce"
         )
     try:
-        connect_directly(config, CHECK_OPTIONS, credentials=ctx.credentials, app=ctx.oauth_app)
+        options = dataclasses.replace(CHECK_OPTIONS, upstreams=ctx.upstreams)
+        connect_directly(config, options, credentials=ctx.credentials, app=ctx.oauth_app)
     except SalesforceError as exc:
         raise ConnectionCheckFailed(str(exc)) from exc

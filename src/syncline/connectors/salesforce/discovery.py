@@ -38,6 +38,7 @@ from syncline.connectors.salesforce.errors import (
     ReauthorizationRequired,
     SalesforceRequestError,
 )
+from syncline.connectors.salesforce.session import client_for
 from syncline.connectors.values import json_safe
 
 __all__ = [
@@ -159,7 +160,7 @@ def discover(config: SalesforceConfig, ctx: ConnectorContext, *, include_fields:
         SalesforceError: The org could not be read (authorization, budget, outage); its message says why.
     """
     _require_authorization(config, ctx)
-    with SalesforceClient.from_config(config, credentials=ctx.credentials, budget=ctx.budget) as client:
+    with client_for(config, ctx) as client:
         objects = [(entry, False) for entry in client.rest.describe_global() if _listed(entry)]
         if config.enable_tooling:
             objects += [(entry, True) for entry in client.tooling.sobjects() if _listed(entry)]
@@ -197,7 +198,7 @@ def sample(
     _require_authorization(config, ctx)
     tooling = schema_id.startswith(TOOLING_PREFIX)
     name = schema_id.removeprefix(TOOLING_PREFIX)
-    with SalesforceClient.from_config(config, credentials=ctx.credentials, budget=ctx.budget) as client:
+    with client_for(config, ctx) as client:
         if schema is None or schema.fields is None:
             try:
                 described = client.tooling.describe(name) if tooling else client.rest.describe(name)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from syncline.connectors.capabilities import Connected, OAuthApp, PendingAuthorization
 from syncline.connectors.salesforce.check import (
     CHECK_OPTIONS,
@@ -20,6 +22,7 @@ from syncline.connectors.salesforce.client import (
     complete_authorization,
 )
 from syncline.connectors.salesforce.config import SalesforceConfig
+from syncline.connectors.upstreams import UpstreamPolicy
 
 __all__ = ["SalesforceOAuth"]
 
@@ -38,8 +41,8 @@ class SalesforceOAuth:
     def uses_user_code(self, config: SalesforceConfig) -> bool:
         return config.connect_mode == "code"
 
-    def connect(self, config: SalesforceConfig) -> Connected:
-        done = connect_directly(config, CHECK_OPTIONS)
+    def connect(self, config: SalesforceConfig, *, upstreams: UpstreamPolicy) -> Connected:
+        done = connect_directly(config, dataclasses.replace(CHECK_OPTIONS, upstreams=upstreams))
         return Connected(tokens=done.tokens, settings={"username": done.username})
 
     def begin(
@@ -49,11 +52,18 @@ class SalesforceOAuth:
         return PendingAuthorization(pending.url, pending.state, pending.code_verifier, pending.redirect_uri)
 
     def complete(
-        self, config: SalesforceConfig, pending: PendingAuthorization, code: str, app: OAuthApp | None
+        self,
+        config: SalesforceConfig,
+        pending: PendingAuthorization,
+        code: str,
+        app: OAuthApp | None,
+        *,
+        upstreams: UpstreamPolicy,
     ) -> Connected:
         request = AuthorizationRequest(
             pending.url, pending.state, pending.code_verifier, pending.redirect_uri
         )
-        done = complete_authorization(config, request, code=code, app=app)
+        options = dataclasses.replace(CHECK_OPTIONS, upstreams=upstreams)
+        done = complete_authorization(config, request, code=code, app=app, options=options)
         settings = {"username": done.username, "oauth_refresh_token": done.tokens.refresh_token}
         return Connected(tokens=done.tokens, settings=settings)

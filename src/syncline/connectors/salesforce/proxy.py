@@ -26,6 +26,7 @@ from syncline.connectors.capabilities import (
     UpstreamTimeout,
 )
 from syncline.connectors.errors import AuthorizationRequired, ErrorCategory, Retriable
+from syncline.connectors.guarded_http import guarded_transport
 from syncline.connectors.salesforce.check import needs_authorization
 from syncline.connectors.salesforce.client import (
     ClientOptions,
@@ -38,6 +39,7 @@ from syncline.connectors.salesforce.client import (
 from syncline.connectors.salesforce.client.budget import CallBudget
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.connectors.salesforce.errors import SalesforceError
+from syncline.connectors.upstreams import UpstreamPolicy
 
 __all__ = ["SalesforceProxy", "instance_url_of", "send_proxied"]
 
@@ -45,9 +47,11 @@ TRUNCATED = "syncline.truncated"
 
 
 class _ConfinedTransport(httpx.BaseTransport):
-    def __init__(self, *, token_url: str, max_body: int, timeout: float) -> None:
-        # An inner client (rather than a bare transport) keeps the environment's proxy and CA settings.
-        self._inner = httpx.Client(follow_redirects=False, trust_env=True)
+    def __init__(self, *, token_url: str, max_body: int, timeout: float, upstreams: UpstreamPolicy) -> None:
+        # An inner client (rather than a bare transport) keeps the environment's proxy and CA settings,
+        # unless the deployment restricts upstream addresses: then it connects only to checked ones.
+        transport = guarded_transport(upstreams) if upstreams.restricts else None
+        self._inner = httpx.Client(follow_redirects=False, trust_env=True, transport=transport)
         self._token_url = httpx.URL(token_url)
         self._max_body = max_body
         self._timeout = timeout
@@ -145,6 +149,7 @@ def send_proxied(
     content: bytes | None,
     timeout: float,
     max_response_bytes: int,
+    upstreams: UpstreamPolicy,
 ) -> UpstreamAnswer:
     """Send one request to the connection's instance and return Salesforce's answer, errors included.
 
@@ -158,7 +163,10 @@ def send_proxied(
         LeftInstance: A request would have left the instance (a bug; nothing was sent).
     """
     transport = _ConfinedTransport(
-        token_url=login_endpoints(config.domain).token_url, max_body=max_response_bytes, timeout=timeout
+        token_url=login_endpoints(config.domain).token_url,
+        max_body=max_response_bytes,
+        timeout=timeout,
+        upstreams=upstreams,
     )
     options = ClientOptions(
         timeout=httpx.Timeout(timeout), transport=transport, retry=RetryPolicy(max_attempts=1)
@@ -192,7 +200,12 @@ def send_proxied(
 
 
 def instance_url_of(
-    config: SalesforceConfig, *, credentials: CredentialStore | None, app: OAuthApp | None, timeout: float
+    config: SalesforceConfig,
+    *,
+    credentials: CredentialStore | None,
+    app: OAuthApp | None,
+    timeout: float,
+    upstreams: UpstreamPolicy,
 ) -> str | None:
     """The instance URL proxied calls go to: the override, the stored one, or a fresh login's; None if
     the connection cannot log in (not authorized yet, refused, unreachable)."""
@@ -202,7 +215,9 @@ def instance_url_of(
         stored = credentials.load().instance_url
         if stored:
             return stored.rstrip("/")
-    options = ClientOptions(timeout=httpx.Timeout(timeout), retry=RetryPolicy(max_attempts=1))
+    options = ClientOptions(
+        timeout=httpx.Timeout(timeout), retry=RetryPolicy(max_attempts=1), upstreams=upstreams
+    )
     try:
         with SalesforceClient.from_config(
             config, credentials=credentials, options=options, app=app
@@ -218,7 +233,9 @@ class SalesforceProxy:
     def base_url(self, config: SalesforceConfig, ctx: ConnectorContext, *, timeout: float) -> str | None:
         if needs_authorization(config):
             return None
-        return instance_url_of(config, credentials=ctx.credentials, app=ctx.oauth_app, timeout=timeout)
+        return instance_url_of(
+            config, credentials=ctx.credentials, app=ctx.oauth_app, timeout=timeout, upstreams=ctx.upstreams
+        )
 
     def send(
         self,
@@ -247,6 +264,7 @@ class SalesforceProxy:
                 content=request.content,
                 timeout=timeout,
                 max_response_bytes=max_response_bytes,
+                upstreams=ctx.upstreams,
             )
         except LeftInstance as exc:
             raise LeftInstance(f"the proxied request was not sent: {exc}") from None

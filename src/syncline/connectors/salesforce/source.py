@@ -22,6 +22,7 @@ from syncline.connectors.protocols import DEFAULT_BATCH_ROWS, DescribedField, De
 from syncline.connectors.salesforce.check import needs_authorization
 from syncline.connectors.salesforce.client import SalesforceClient
 from syncline.connectors.salesforce.config import SalesforceConfig
+from syncline.connectors.salesforce.session import client_for
 from syncline.connectors.salesforce.soql import select_columns
 from syncline.connectors.values import json_safe
 
@@ -75,9 +76,7 @@ class SalesforceModelSource:
             yield from _batches(client, relation.query, None, select_columns(relation.query), batch_rows)
 
     def _client(self) -> SalesforceClient:
-        return SalesforceClient.from_config(
-            self.config, credentials=self.ctx.credentials, budget=self.ctx.budget, app=self.ctx.oauth_app
-        )
+        return client_for(self.config, self.ctx)
 
 
 def _object_description(described: dict[str, Any]) -> Description:

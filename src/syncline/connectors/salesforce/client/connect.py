@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from syncline.connectors.capabilities import OAuthApp
+from syncline.connectors.guarded_http import guarded_transport
 from syncline.connectors.salesforce.client.auth import (
     DEFAULT_REFRESH_MARGIN,
     DEFAULT_SESSION_LIFETIME,
@@ -25,6 +26,7 @@ from syncline.connectors.salesforce.client.polling import PollPolicy
 from syncline.connectors.salesforce.client.retry import RetryPolicy
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.connectors.salesforce.errors import MissingCredentials
+from syncline.connectors.upstreams import ALLOW_ALL, UpstreamPolicy
 
 __all__ = [
     "ClientOptions",
@@ -52,6 +54,7 @@ class ClientOptions:
         session_lifetime: The org's session timeout, seconds (Salesforce does not report it).
         refresh_margin: Renew the access token this many seconds before that.
         sleep: How to wait (tests make it instant).
+        upstreams: Which addresses the client may connect to (ignored when `transport` is given).
     """
 
     api_version: str = DEFAULT_API_VERSION
@@ -63,6 +66,7 @@ class ClientOptions:
     session_lifetime: float = DEFAULT_SESSION_LIFETIME
     refresh_margin: float = DEFAULT_REFRESH_MARGIN
     sleep: Callable[[float], None] = time.sleep
+    upstreams: UpstreamPolicy = ALLOW_ALL
 
 
 def build_http_client(options: ClientOptions) -> httpx.Client:
@@ -70,10 +74,13 @@ def build_http_client(options: ClientOptions) -> httpx.Client:
     verify = options.verify
     if isinstance(verify, str | Path):
         verify = ssl.create_default_context(cafile=str(verify))
+    transport = options.transport
+    if transport is None and options.upstreams.restricts:
+        transport = guarded_transport(options.upstreams, verify=verify)
     return httpx.Client(
         timeout=options.timeout,
         verify=verify,
-        transport=options.transport,
+        transport=transport,
         follow_redirects=False,
         headers={"User-Agent": "syncline"},
     )

@@ -33,8 +33,10 @@ from syncline.connectors.salesforce.client.budget import (
     counts_against_limit,
     parse_limit_info,
 )
+from syncline.connectors.salesforce.client.oauth_errors import describe_transport_error
 from syncline.connectors.salesforce.client.retry import RetryPolicy, retry_after_seconds
 from syncline.connectors.salesforce.errors import SalesforceUnavailable
+from syncline.connectors.upstreams import UpstreamNotAllowed
 
 __all__ = ["DEFAULT_API_VERSION", "SalesforceHttp"]
 
@@ -137,10 +139,13 @@ class SalesforceHttp:
                     content=content,
                     headers={**auth, **(headers or {})},
                 )
+            except UpstreamNotAllowed as exc:
+                exc.field = exc.field or "instance_url"
+                raise
             except httpx.TransportError as exc:
                 if out_of_tries or not policy.should_retry_exception(exc, idempotent=safe):
                     raise SalesforceUnavailable(
-                        f"{method} {path} failed: {str(exc) or type(exc).__name__}", attempts=attempt
+                        f"{method} {path} failed: {describe_transport_error(exc)}", attempts=attempt
                     ) from exc
                 self._wait(policy.delay(attempt), f"{type(exc).__name__} on {method} {path}")
                 continue

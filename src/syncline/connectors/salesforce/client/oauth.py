@@ -35,6 +35,7 @@ from syncline.connectors.salesforce.errors import (
     ReauthorizationRequired,
     SalesforceUnavailable,
 )
+from syncline.connectors.upstreams import UpstreamNotAllowed
 
 __all__ = ["OAuthClient", "TokenResponse"]
 
@@ -184,16 +185,20 @@ class OAuthClient:
             last = attempt == policy.max_attempts or time.monotonic() - started > policy.deadline
             try:
                 response = self._http.request(method, url, **kwargs)
+            except UpstreamNotAllowed as exc:
+                exc.field = exc.field or "domain"
+                raise
             except httpx.TransportError as exc:
                 # A refresh whose answer was lost may have rotated the token: resend only unsent requests.
                 if not last and policy.should_retry_exception(exc, idempotent=False):
                     time.sleep(policy.delay(attempt))
                     continue
-                if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-                    raise DomainUnreachable(self.endpoints.base_url, describe_transport_error(exc)) from exc
-                raise SalesforceUnavailable(
-                    f"OAuth call to {url} failed: {describe_transport_error(exc)}", attempts=attempt
-                ) from exc
+                if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+                    raise SalesforceUnavailable(
+                        f"OAuth call to {url} failed: {describe_transport_error(exc)}", attempts=attempt
+                    ) from exc
+                # Refused, reset or not HTTP: one answer, so a domain cannot probe which ports are open.
+                raise DomainUnreachable(self.endpoints.base_url, describe_transport_error(exc)) from exc
             if response.status_code >= 500 or response.status_code in (420, 429):
                 if not last:
                     time.sleep(policy.delay(attempt))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 
 from syncline.connectors.salesforce.errors import (
@@ -14,16 +16,37 @@ from syncline.connectors.salesforce.errors import (
     SalesforceUnavailable,
 )
 
-__all__ = ["RECONNECT", "describe_transport_error", "oauth_error"]
+__all__ = ["NO_HTTP_ANSWER", "RECONNECT", "describe_transport_error", "oauth_error"]
 
 RECONNECT = "Reconnect the connection (authorize again) to get a new refresh token."
 
 
+NO_HTTP_ANSWER = (
+    "no HTTP answer: the connection was refused, reset or closed, or the server there does not speak HTTP(S)"
+)
+
+
 def describe_transport_error(exc: httpx.TransportError) -> str:
+    """Why a request got no answer, in words that do not tell a closed port from an open one that does
+    not speak HTTP (no port scanning through a connection's domain or instance URL). Timeouts, names that
+    do not resolve and untrusted certificates say so: none of them shows a port to be open."""
     text = str(exc) or type(exc).__name__
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return f"its TLS certificate is not trusted: {text}"
-    return text
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    if _unresolved(exc):
+        return "the host name does not resolve"
+    return NO_HTTP_ANSWER
+
+
+def _unresolved(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror) or "Name or service not known" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def oauth_error(response: httpx.Response, base_url: str) -> SalesforceError:
