@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +11,10 @@ from rich.panel import Panel
 
 from syncline import __version__
 from syncline.settings import Settings, SettingsError, unknown_variables
+
+if TYPE_CHECKING:
+    from syncline.services.container import Services
+    from syncline.store.bootstrap import Bootstrap
 
 app = typer.Typer(help="syncline: self-hosted data sync that speaks Polytomic's API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -33,6 +37,18 @@ def load_settings() -> Settings:
     return settings
 
 
+def open_or_exit(settings: Settings) -> tuple[Services, Bootstrap]:
+    """The services on the store, or exit 2 with one line naming what to fix (the store cannot be reached,
+    the secret key does not open it, ...)."""
+    from syncline.services.container import StartupError, open_services
+
+    try:
+        return open_services(settings)
+    except StartupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -44,12 +60,11 @@ def serve(
 
     from syncline.api.app import create_app
     from syncline.logs import configure_logging
-    from syncline.services.container import open_services
 
     settings = load_settings()
     configure_logging(log_level.upper())
     os.umask(0o077)  # every file the server writes (SQLite and its WAL, DuckDB files, locks) is its own
-    state, boot = open_services(settings)
+    state, boot = open_or_exit(settings)
     if boot.new_key:
         console.print(
             Panel.fit(
@@ -91,10 +106,9 @@ def show_config() -> None:
 @keys_app.command("create")
 def keys_create() -> None:
     """Mint a new partner key for the bootstrap organization and print it once."""
-    from syncline.services.container import open_services
     from syncline.store.keys import issue_key
 
-    state, boot = open_services(load_settings())
+    state, boot = open_or_exit(load_settings())
     value = boot.new_key  # a first start generates one anyway: hand that one out rather than two
     if value is None:
         with state.store.session() as session:
