@@ -49,19 +49,31 @@ def open_or_exit(settings: Settings) -> tuple[Services, Bootstrap]:
         raise typer.Exit(2) from None
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Run the API (state in SYNCLINE_DATA_DIR, metadata in SYNCLINE_DATABASE_URL)."""
     import uvicorn
 
     from syncline.api.app import create_app
+    from syncline.listener import ListenError, bind_listener
     from syncline.logs import configure_logging
 
     settings = load_settings()
+    if log_level.lower() not in LOG_LEVELS:
+        typer.echo(f"--log-level: must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        sock = bind_listener(host, port)  # before anything starts: a taken port changes nothing
+    except ListenError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     configure_logging(log_level.upper())
     os.umask(0o077)  # every file the server writes (SQLite and its WAL, DuckDB files, locks) is its own
     state, boot = open_or_exit(settings)
@@ -74,15 +86,18 @@ def serve(
                 title="syncline API key",
             )
         )
-    console.print(f"syncline {__version__} listening on http://{host}:{port}  (data: {settings.data_dir})")
-    uvicorn.run(
+    bound_port = sock.getsockname()[1]
+    where = f"http://{host}:{bound_port}"
+    console.print(f"syncline {__version__} listening on {where}  (data: {settings.data_dir})")
+    config = uvicorn.Config(
         create_app(state),
         host=host,
-        port=port,
+        port=bound_port,
         log_config=None,
         access_log=False,
         log_level=log_level.lower(),
     )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
