@@ -88,7 +88,7 @@ def serve(
         )
     bound_port = sock.getsockname()[1]
     where = f"http://{host}:{bound_port}"
-    console.print(f"syncline {__version__} listening on {where}  (data: {settings.data_dir})")
+    console.print(f"syncline {__version__} listening on {where}  (data: {settings.data_dir})", soft_wrap=True)
     config = uvicorn.Config(
         create_app(state),
         host=host,
