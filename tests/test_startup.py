@@ -86,13 +86,17 @@ def test_no_key_is_generated_beside_stored_secrets(
     sqlite_store_with_secret: Path, command: tuple[str, ...]
 ) -> None:
     key_file = sqlite_store_with_secret / "secret.key"
-    key = key_file.read_text()
     key_file.unlink()
     result = run_cli(*command, data_dir=sqlite_store_with_secret, check=False)
     assert_one_line(result, "SYNCLINE_SECRET_KEY", "unset", "holds encrypted secrets")
     assert not key_file.exists()
 
-    server = ServerProcess(  # the key the secrets were written with, given in the environment, opens them
+
+def test_the_key_the_secrets_were_written_with_opens_them(sqlite_store_with_secret: Path) -> None:
+    key_file = sqlite_store_with_secret / "secret.key"
+    key = key_file.read_text()
+    key_file.unlink()  # the key now comes from the environment only
+    server = ServerProcess(
         data_dir=sqlite_store_with_secret,
         database_url=f"sqlite:///{sqlite_store_with_secret / 'syncline.db'}",
         api_key=IN_PROCESS_KEY,
