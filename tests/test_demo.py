@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,11 +151,11 @@ def start_demo(data_dir: Path) -> RunningDemo | None:
     return None
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[RunningDemo]:
+@contextmanager
+def running_demo(data_dir: Path) -> Iterator[RunningDemo]:
     running = None
     for _ in range(3):
-        running = start_demo(tmp_path)
+        running = start_demo(data_dir)
         if running is not None:
             break
     assert running is not None, "three pairs of free ports were taken by others first"
@@ -165,6 +165,13 @@ def demo(tmp_path: Path) -> Iterator[RunningDemo]:
         if running.process.poll() is None:
             running.process.send_signal(signal.SIGTERM)
             running.process.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    """One demo for the tests that leave it running."""
+    with running_demo(tmp_path_factory.mktemp("demo")) as running:
+        yield running
 
 
 def printed_snippet(output: str) -> str:
@@ -201,11 +208,12 @@ def test_a_second_demo_on_the_same_ports_is_refused(demo: RunningDemo, tmp_path:
     assert result.stderr.startswith(f"port {demo.ports[0]} (syncline API) is already in use")
 
 
-def test_sigterm_stops_both_servers(demo: RunningDemo) -> None:
-    servers = demo.servers()
-    assert len(servers) == 2
-    demo.process.send_signal(signal.SIGTERM)
-    output, _ = demo.process.communicate(timeout=30)
-    assert demo.process.returncode == 0
-    assert "demo stopped (SIGTERM); both servers are down" in output
-    assert all(gone(pid) for pid in servers)
+def test_sigterm_stops_both_servers(tmp_path: Path) -> None:
+    with running_demo(tmp_path) as demo:
+        servers = demo.servers()
+        assert len(servers) == 2
+        demo.process.send_signal(signal.SIGTERM)
+        output, _ = demo.process.communicate(timeout=30)
+        assert demo.process.returncode == 0
+        assert "demo stopped (SIGTERM); both servers are down" in output
+        assert all(gone(pid) for pid in servers)
