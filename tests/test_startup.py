@@ -81,6 +81,12 @@ def test_a_replaced_key_file_stops_the_start(sqlite_store_with_secret: Path) -> 
     assert_one_line(result, "SYNCLINE_SECRET_KEY", str(sqlite_store_with_secret / "secret.key"))
 
 
+def test_a_malformed_key_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("not-a-fernet-key")
+    result = run_cli("keys", "create", data_dir=tmp_path, check=False)
+    assert_one_line(result, "SYNCLINE_SECRET_KEY", str(tmp_path / "secret.key"), "not a valid Fernet key")
+
+
 @pytest.mark.parametrize("command", STORE_COMMANDS)
 def test_no_key_is_generated_beside_stored_secrets(
     sqlite_store_with_secret: Path, command: tuple[str, ...]

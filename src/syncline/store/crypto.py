@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from syncline.logs import secrets as log_secrets
+from syncline.settings import GENERATE_KEY
 
 KEY_FILE = "secret.key"
 
@@ -63,8 +64,7 @@ def _check_key(key: bytes, source: str) -> None:
     except ValueError as exc:
         raise SecretKeyError(
             f"SYNCLINE_SECRET_KEY: {source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
-            "generate one with: python -c "
-            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            + GENERATE_KEY
         ) from exc
 
 
