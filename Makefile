@@ -2,6 +2,7 @@
 #   make demo   - install into .venv and run the demo: sfemu (a seeded Salesforce org) + syncline on its
 #                 embedded default (SQLite in ./.syncline) + a DuckDB warehouse, connected together
 #   make test   - install into .venv (with test extras), type-check src/ (mypy) and run the whole test suite
+# Other ports for the demo: make demo DEMO_ARGS="--port 8001 --sfemu-port 8444"
 # The venv is made from $(PYTHON): by default the first of $(PYTHON_CANDIDATES) that runs and is 3.11 or
 # newer (a pyenv shim of a version that is not installed does not run). Choose another: make PYTHON=...
 PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
