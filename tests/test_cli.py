@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -125,3 +128,66 @@ def test_bad_settings_stop_the_command_with_one_line_each(tmp_path: Path, comman
     ]
     assert result.stdout == ""
     assert not (tmp_path / "syncline.db").exists()  # nothing started
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_before_starting(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), data_dir=tmp_path / "data", check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"--port: 127.0.0.1:{port} is already in use (another syncline?); stop that process or choose "
+        "another port with --port"
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "data").exists()  # nothing started: no data dir, no store, no key
+
+
+@pytest.mark.parametrize(
+    ("option", "line"),
+    [
+        (("--port", "70000"), "--port: must be a port number from 0 to 65535, got 70000"),
+        (("--log-level", "loud"), "--log-level: must be one of debug, info, warning, error, got 'loud'"),
+        (("--host", "host.invalid"), "--host: cannot listen on host.invalid:8000: "),
+    ],
+)
+def test_bad_serve_options_are_one_line(tmp_path: Path, option: tuple[str, str], line: str) -> None:
+    result = run_cli("serve", *option, data_dir=tmp_path / "data", check=False)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(line)
+    assert not (tmp_path / "data").exists()
+
+
+def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCLINE_")}
+    env.update(SYNCLINE_DATA_DIR=str(tmp_path), SYNCLINE_API_KEY="sl_cli_port_zero_key_0123456789")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syncline.cli", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
+        assert match, line
+        assert int(match.group(2)) > 0
+        assert wait_healthy(match.group(1))
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def wait_healthy(base_url: str, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return False

@@ -59,7 +59,7 @@ def test_database_url_follows_the_data_dir(tmp_path: Path) -> None:
     ],
 )
 def test_each_variable_is_read(name: str, raw: str, expected: object) -> None:
-    settings = Settings.from_env({variable(name): raw})
+    settings = Settings.from_env({variable(name): raw, "SYNCLINE_SECRET_KEY": Fernet.generate_key().decode()})
     assert getattr(settings, name) == expected
     assert settings.origin(name) == "environment"
 
@@ -203,3 +203,16 @@ def test_settings_are_frozen() -> None:
 def test_unknown_variables_are_listed() -> None:
     env = {"SYNCLINE_PROXY_TIMEOUT": "5", "SYNCLINE_JOB_WORKERS": "2", "HOME": "/root"}
     assert unknown_variables(env) == ["SYNCLINE_PROXY_TIMEOUT"]
+
+
+def test_a_postgres_store_needs_a_secret_key() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"SYNCLINE_DATABASE_URL": PG_URL})
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(
+        "SYNCLINE_SECRET_KEY: required when SYNCLINE_DATABASE_URL is PostgreSQL"
+    )
+    assert "got the default" not in caught.value.problems[0]
+    key = Fernet.generate_key().decode()
+    assert Settings.from_env({"SYNCLINE_DATABASE_URL": PG_URL, "SYNCLINE_SECRET_KEY": key}).secret_key == key
+    assert Settings.from_env({}).secret_key is None  # SQLite generates its own key file

@@ -234,6 +234,9 @@ def _demo(org: Org) -> dict[str, int]:
             user_id=user,
         )
     counts.update(Campaign=1, CampaignMember=4, Task=6, Invoice__c=6)
+    # Converting a lead adds an account, a contact and an opportunity: report what the org holds.
+    for name in ("Account", "Contact", "Opportunity"):
+        counts[name] = org.db.read(f'SELECT COUNT(*) FROM "{name}"')[0][0]
     return counts
 
 

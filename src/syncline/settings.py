@@ -31,6 +31,10 @@ UNSET = "(unset)"
 SECRET_FIELDS = frozenset({"api_key", "secret_key", "salesforce_client_secret"})
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 MIB = 1024 * 1024
+GENERATE_KEY = (
+    "generate one with: python -c "
+    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 # The mapping `from_env` reads; None means the process environment.
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("syncline_environ", default=None)
@@ -89,8 +93,9 @@ class Settings(BaseSettings):
     """The metadata store, e.g. `postgresql+psycopg://user@host/db`; SQLite in the data dir by default."""
     api_key: str | None = None
     """The partner key of the bootstrap organization; generated and printed once when unset."""
-    secret_key: str | None = None
-    """Fernet key that encrypts connection secrets; generated into `<data dir>/secret.key` when unset."""
+    secret_key: str | None = Field(None, validate_default=True)
+    """Fernet key that encrypts connection secrets; generated into `<data dir>/secret.key` when unset
+    (SQLite only: with PostgreSQL it is required)."""
     salesforce_client_id: str | None = None
     """syncline's own Salesforce connected app, for browser/code connections that bring none."""
     salesforce_client_secret: str | None = None
@@ -195,15 +200,22 @@ class Settings(BaseSettings):
 
     @field_validator("secret_key", mode="after")
     @classmethod
-    def _fernet_key(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                Fernet(value.encode())
-            except ValueError:
+    def _fernet_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            url = info.data.get("database_url")
+            # Servers sharing a PostgreSQL store must share the key; a file in one data dir is not shared.
+            if url and make_url(url).get_backend_name() == "postgresql":
                 raise ValueError(
-                    "must be a Fernet key (32 url-safe base64-encoded bytes); generate one with: python -c "
-                    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-                ) from None
+                    f"required when {variable('database_url')} is PostgreSQL (every server on the store "
+                    f"must use the same key); {GENERATE_KEY}"
+                )
+            return value
+        try:
+            Fernet(value.encode())
+        except ValueError:
+            raise ValueError(
+                f"must be a Fernet key (32 url-safe base64-encoded bytes); {GENERATE_KEY}"
+            ) from None
         return value
 
     @field_validator("salesforce_client_secret", mode="after")
@@ -315,11 +327,13 @@ def _problems(exc: ValidationError, raw: Mapping[str, str]) -> list[str]:
             message = str(error["ctx"]["error"])
         else:
             message = error["msg"]
-        if name not in raw:
+        if name in SECRET_FIELDS:
+            pass  # never echoed, whether set or not
+        elif name not in raw:
             message += f", got the default {field.default}"
         elif name == "database_url":
             message += f", got {mask_url(raw[name])!r}"
-        elif name not in SECRET_FIELDS:
+        else:
             message += f", got {raw[name]!r}"
         lines[name] = f"{variable(name)}: {message}"
     return [lines[name] for name in fields if name in lines]

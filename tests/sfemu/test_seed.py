@@ -51,6 +51,15 @@ def test_demo_org_is_realistic(tmp_path: Path) -> None:
     org.close()
 
 
+def test_demo_seed_reports_what_the_org_holds(tmp_path: Path) -> None:
+    org = Org(EmulatorConfig(data_dir=tmp_path))
+    reported = seed(org, "demo")
+    held = {name: org.db.read(f'SELECT COUNT(*) FROM "{name}"')[0][0] for name in reported}
+    assert reported == held
+    assert (reported["Account"], reported["Contact"]) == (15, 39)  # 12 seeded, 3 from converted leads
+    org.close()
+
+
 def test_demo_is_deterministic(tmp_path: Path) -> None:
     first, second = seeded(tmp_path / "a", "demo"), seeded(tmp_path / "b", "demo")
     assert names(first, "Account") == names(second, "Account")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlalchemy.pool import QueuePool
 
 from syncline.settings import Settings
@@ -14,6 +15,7 @@ def test_postgres_pool_is_sized_by_the_settings() -> None:
     settings = Settings.from_env(
         {
             "SYNCLINE_DATABASE_URL": "postgresql+psycopg://sync@127.0.0.1:1/nowhere",
+            "SYNCLINE_SECRET_KEY": Fernet.generate_key().decode(),
             "SYNCLINE_DB_POOL_SIZE": "3",
             "SYNCLINE_DB_MAX_OVERFLOW": "2",
         }

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from syncline.api.app import create_app
 from syncline.services.container import Services, open_services
 from syncline.settings import Settings
+from tests.support.server import secret_key_env
 
 API_KEY = "sl_test_in_process_key_0123456789"
 
@@ -27,6 +28,7 @@ def in_process_app(
     env = {"SYNCLINE_DATA_DIR": str(data_dir), "SYNCLINE_API_KEY": API_KEY}
     if database_url:
         env["SYNCLINE_DATABASE_URL"] = database_url
+        env.update(secret_key_env(database_url))
     env.update({f"SYNCLINE_{name.upper()}": value for name, value in settings.items()})
     services, _ = open_services(Settings.from_env(env))
     client = TestClient(create_app(services), headers={"Authorization": f"Bearer {API_KEY}"})

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import httpx
 
+# The key of every test server on PostgreSQL, where syncline requires one (SQLite servers generate theirs).
+PG_SECRET_KEY = "Qm9vdHN0cmFwLXRlc3Qtc2VjcmV0LWtleS0wMTIzNDU="
+
+
+def secret_key_env(database_url: str) -> dict[str, str]:
+    """`SYNCLINE_SECRET_KEY` for a server on `database_url`: the shared test key on PostgreSQL."""
+    return {"SYNCLINE_SECRET_KEY": PG_SECRET_KEY} if database_url.startswith("postgresql") else {}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -40,6 +48,7 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCLINE_")}
+        env.update(secret_key_env(self.database_url))
         env.update(
             SYNCLINE_DATA_DIR=str(self.data_dir), SYNCLINE_DATABASE_URL=self.database_url, **self.extra_env
         )
@@ -48,13 +57,22 @@ class ServerProcess:
         return env
 
     def start(self, timeout: float = 30) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "syncline.cli", "serve", "--port", str(self.port)],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        self.launch()
+        self.wait_healthy(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (see `wait_healthy`): to start several at once."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:  # the child writes to its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "syncline.cli", "serve", "--port", str(self.port)],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -7,18 +7,27 @@ import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from syncline.runtime.budget import release_reservations
 from syncline.runtime.context import lock_dir
 from syncline.runtime.housekeeping import Housekeeper
 from syncline.runtime.jobs import InProcessExecutor
 from syncline.settings import Settings
 from syncline.store.bootstrap import Bootstrap, bootstrap
-from syncline.store.crypto import SecretBox, load_or_create_key
-from syncline.store.db import Store
+from syncline.store.crypto import SecretBox, SecretKeyError
+from syncline.store.db import Store, unusable_store_message
 from syncline.store.events import purge_expired_events
 from syncline.store.idempotency import IdempotencyRecords
+from syncline.store.locks import locked_session
+from syncline.store.secret_check import deployment_key
 
 JOB_KINDS_MODULE = "syncline.services.job_kinds"
+BOOTSTRAP_LOCK = "bootstrap"
+
+
+class StartupError(Exception):
+    """The process cannot start. The message is one line for the operator, naming the setting to fix."""
 
 
 @dataclass
@@ -65,12 +74,29 @@ class Services:
 
 
 def open_services(settings: Settings) -> tuple[Services, Bootstrap]:
-    settings.ensure_data_dir()
+    """Migrate the store, check the secret key against it and make sure the bootstrap organization exists.
+
+    Several processes may start at once on one store: migrations and the bootstrap take turns under locks.
+
+    Raises:
+        StartupError: the data dir, the metadata database or the secret key cannot be used.
+    """
+    try:
+        settings.ensure_data_dir()
+    except OSError as exc:
+        raise StartupError(f"SYNCLINE_DATA_DIR: cannot use {settings.data_dir}: {exc.strerror}") from None
     store = Store.from_settings(settings)
-    store.migrate()
-    box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
-    with store.session() as session:
-        boot = bootstrap(session, settings.api_key)
-        purge_expired_events(session)
-    IdempotencyRecords(store, box).purge_expired()
+    try:
+        store.migrate(lock_dir(settings))
+        box = SecretBox(deployment_key(store, settings.secret_key, settings.data_dir))
+        with locked_session(store, lock_dir(settings), BOOTSTRAP_LOCK) as session:
+            boot = bootstrap(session, settings.api_key)
+            purge_expired_events(session)
+        IdempotencyRecords(store, box).purge_expired()
+    except SecretKeyError as exc:
+        store.dispose()
+        raise StartupError(str(exc)) from None
+    except DBAPIError as exc:
+        store.dispose()
+        raise StartupError(unusable_store_message(settings.database_url, exc)) from None
     return Services(settings=settings, store=store, secret_box=box), boot

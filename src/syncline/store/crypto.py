@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from syncline.logs import secrets as log_secrets
+from syncline.settings import GENERATE_KEY
 
 KEY_FILE = "secret.key"
 
@@ -22,16 +23,29 @@ class SecretKeyError(Exception):
     """The configured secret key is missing, malformed or does not open the stored secrets."""
 
 
-def load_or_create_key(configured: str | None, data_dir: Path) -> bytes:
+def load_or_create_key(configured: str | None, data_dir: Path, *, may_create: bool = True) -> bytes:
+    """`SYNCLINE_SECRET_KEY`, else the key file in the data dir, else (only when `may_create`) a new key
+    written there.
+
+    Raises:
+        SecretKeyError: the key is malformed, or there is none and `may_create` is false (the store
+            already holds secrets: a new key would leave them unreadable).
+    """
     if configured:
         key = configured.encode()
-        _check_key(key, source="SYNCLINE_SECRET_KEY")
+        _check_key(key, source="its value")
         return key
     path = data_dir / KEY_FILE
     if path.exists():
         key = path.read_bytes().strip()
-        _check_key(key, source=str(path))
+        _check_key(key, source=f"unset, and the key file {path}")
         return key
+    if not may_create:
+        raise SecretKeyError(
+            f"SYNCLINE_SECRET_KEY: unset and {path} does not exist, but the metadata store holds encrypted "
+            "secrets; set SYNCLINE_SECRET_KEY to the key they were written with (or restore that file): "
+            "a new key would not open them"
+        )
     key = Fernet.generate_key()
     data_dir.mkdir(parents=True, exist_ok=True)
     # O_EXCL: two processes starting together must not overwrite each other's key.
@@ -49,9 +63,8 @@ def _check_key(key: bytes, source: str) -> None:
         Fernet(key)
     except ValueError as exc:
         raise SecretKeyError(
-            f"the secret key from {source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
-            "generate one with: python -c "
-            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            f"SYNCLINE_SECRET_KEY: {source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
+            + GENERATE_KEY
         ) from exc
 
 

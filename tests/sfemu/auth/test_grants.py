@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -269,19 +270,20 @@ def test_jwt_bearer_grant_accepts_claims_for_the_connected_app(sfemu_server: Emu
 @pytest.mark.parametrize(
     ("assertion", "error", "description"),
     [
-        (unsigned_jwt(iss="other-app"), "invalid_client_id", "client identifier invalid"),
-        (unsigned_jwt(sub="nobody@example.com"), "invalid_grant", "invalid assertion"),
-        (unsigned_jwt(aud="https://evil.example.com"), "invalid_grant", "audience is invalid"),
-        (unsigned_jwt(exp=1), "invalid_grant", "expired authorization code"),
-        (unsigned_jwt(exp=None), "invalid_grant", "invalid assertion"),
-        ("not-a-jwt", "invalid_grant", "invalid assertion"),
+        # Made when the test runs, not when it is collected: a valid `exp` is only 3 minutes ahead.
+        (lambda: unsigned_jwt(iss="other-app"), "invalid_client_id", "client identifier invalid"),
+        (lambda: unsigned_jwt(sub="nobody@example.com"), "invalid_grant", "invalid assertion"),
+        (lambda: unsigned_jwt(aud="https://evil.example.com"), "invalid_grant", "audience is invalid"),
+        (lambda: unsigned_jwt(exp=1), "invalid_grant", "expired authorization code"),
+        (lambda: unsigned_jwt(exp=None), "invalid_grant", "invalid assertion"),
+        (lambda: "not-a-jwt", "invalid_grant", "invalid assertion"),
     ],
     ids=["wrong-issuer", "unknown-subject", "wrong-audience", "expired", "no-expiry", "malformed"],
 )
 def test_jwt_bearer_grant_errors(
-    sfemu_server: EmulatorServer, assertion: str, error: str, description: str
+    sfemu_server: EmulatorServer, assertion: Callable[[], str], error: str, description: str
 ) -> None:
     with sfemu_server.client() as client:
-        response = token(client, grant_type=JWT_BEARER, assertion=assertion)
+        response = token(client, grant_type=JWT_BEARER, assertion=assertion())
     assert response.status_code == 400
     assert response.json() == {"error": error, "error_description": description}

@@ -1,14 +1,15 @@
-"""Alembic environment: runs migrations on the engine handed over in `config.attributes`."""
+"""Alembic environment: runs migrations on the connection (or else the engine) handed over in
+`config.attributes`; `store.db.migrate` hands over a connection that holds the migration lock."""
 
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from syncline.store.tables import Base
 
-engine = context.config.attributes["engine"]
 
-with engine.connect() as connection:
+def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -18,3 +19,11 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+
+
+given = context.config.attributes.get("connection")
+if given is not None:
+    run(given)
+else:
+    with context.config.attributes["engine"].connect() as connection:
+        run(connection)
