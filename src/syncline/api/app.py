@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,6 +33,7 @@ from syncline.api.routers import (
     schemas,
     users,
 )
+from syncline.api.text_guard import reject_invalid_text
 from syncline.api.validation import describe_errors
 from syncline.connectors.errors import ConnectorError
 from syncline.services.container import Services
@@ -64,6 +65,7 @@ def create_app(state: Services) -> FastAPI:
         title="syncline",
         version=__version__,
         description="Self-hosted data sync that speaks Polytomic's public API (version 2025-09-18).",
+        dependencies=[Depends(reject_invalid_text)],  # NUL and lone surrogates: 422 on every route
     )
     app.state.syncline = state
     for router in (
