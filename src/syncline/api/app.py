@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncline import __version__
@@ -60,7 +61,11 @@ def create_app(state: Services) -> FastAPI:
         yield
         state.close()  # on SIGTERM too: running jobs end interrupted, not running
 
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc assets bundled in the package, not
+    # from a CDN: the pages work on a machine without internet access.
+    app = FastAPIOffline(
+        static_url="/docs/assets",
+        swagger_ui_parameters={"persistAuthorization": True},
         lifespan=lifespan,
         title="syncline",
         version=__version__,
