@@ -20,10 +20,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import database_url_for
+from tests.support.openapi import undeclared
 from tests.support.server import ServerProcess, free_port
 
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
 # Each operation's examples are one hypothesis run: deterministic, no shrinking, no slow-data complaints.
 FUZZ_SETTINGS = settings(
@@ -102,6 +110,7 @@ def test_no_generated_request_gets_a_server_error(fuzzed: ServerProcess) -> None
     schema = schemathesis.openapi.from_url(f"{fuzzed.base_url}/openapi.json")
     auth = {"Authorization": f"Bearer {fuzzed.api_key}"}
     ids = known_ids(fuzzed, auth)
+    components = httpx.get(f"{fuzzed.base_url}/openapi.json").json()["components"]["schemas"]
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
@@ -118,6 +127,14 @@ def test_no_generated_request_gets_a_server_error(fuzzed: ServerProcess) -> None
                 response = case.call(base_url=fuzzed.base_url, headers=auth, timeout=30)
                 if response.status_code >= 500:
                     failures.append(_describe(case, response, auth))
+                    return
+                try:  # every answer is one the document declares, in the shape it declares
+                    case.validate_response(response, checks=CONFORMANCE)
+                except FailureGroup as exc:
+                    failures.append(f"{exc}\n    {_describe(case, response, auth)}")
+                extra = list(_undeclared_fields(case, response, components))
+                if extra:
+                    failures.append(f"undeclared fields {extra}\n    {_describe(case, response, auth)}")
 
             try:
                 run()
@@ -125,6 +142,15 @@ def test_no_generated_request_gets_a_server_error(fuzzed: ServerProcess) -> None
                 assert mode is GenerationMode.NEGATIVE, operation.label  # nothing to get wrong: no inputs
     assert operations > 30  # the document was read whole
     assert failures == [], "\n\n".join(failures[:20])
+
+
+def _undeclared_fields(case: Case, response: Any, components: dict[str, Any]) -> Iterator[str]:
+    content_type = " ".join(response.headers.get("content-type", []))  # lowercase names, list values
+    if not 200 <= response.status_code < 300 or "json" not in content_type:
+        return
+    answers = case.operation.definition.raw["responses"]
+    schema = answers.get(str(response.status_code), {}).get("content", {}).get("application/json", {})
+    yield from undeclared(response.json(), schema.get("schema", {}), components)
 
 
 def _describe(case: Case, response: Any, auth: dict[str, str]) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from syncline.api.deps import CallerDep, SessionDep
 from syncline.api.errors import Unprocessable
 from syncline.api.models.common import UtcTimestamp
+from syncline.api.models.jobs import EventsEnvelope, EventTypesEnvelope
+from syncline.api.routing import api_router
 from syncline.store.events import EVENT_TYPES, list_events
 from syncline.store.tables import Event
 
-router = APIRouter(prefix="/api", tags=["events"])
+router = api_router(tags=["events"])
 
 
 def event_out(event: Event) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def event_out(event: Event) -> dict[str, Any]:
     }
 
 
-@router.get("/events")
+@router.get("/events", response_model=EventsEnvelope)
 def get_events(
     caller: CallerDep,
     session: SessionDep,
@@ -56,6 +58,6 @@ def get_events(
     return {"data": [event_out(event) for event in events]}
 
 
-@router.get("/events_types")
+@router.get("/events_types", response_model=EventTypesEnvelope)
 def get_event_types(_caller: CallerDep) -> dict[str, Any]:
     return {"data": list(EVENT_TYPES)}
