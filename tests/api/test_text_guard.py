@@ -125,3 +125,18 @@ def test_ordinary_unicode_is_accepted(http: httpx.Client) -> None:
     assert created.status_code == 200, created.text
     assert created.json()["data"]["name"] == name
     assert http.get("/api/connections?filters[type]=%C3%A9").status_code == 200
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deeply_nested_bodies_are_not_a_server_error(http: httpx.Client, depth: int) -> None:
+    nested = "[" * depth + "]" * depth
+    ignored = raw_json(http, "DELETE", "/api/connections/no-such-id", nested)  # a route that takes no body
+    assert ignored.status_code == 404
+    refused_body = raw_json(http, "POST", "/api/organizations", f'{{"name": {nested}}}')
+    assert refused_body.status_code in (400, 422)
+    assert refused_body.json()["status"] == refused_body.status_code
+
+
+def test_a_field_deep_inside_is_named(http: httpx.Client) -> None:
+    body = json.dumps({"type": "duckdb", "configuration": {"a": [{"b": [0, {"c": "\u0000"}]}]}})
+    assert refused(raw_json(http, "POST", "/api/connections/test", body)) == ["configuration.a.0.b.1.c"]

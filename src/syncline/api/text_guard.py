@@ -66,29 +66,35 @@ def _query_fields(request: Request) -> Iterator[str]:
 
 
 async def _json_body(request: Request) -> Any:
-    """The JSON body as FastAPI parses it; None when there is none or it does not parse (FastAPI
-    answers that itself)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """The JSON body of a route that takes one, as FastAPI parsed it; None when there is none or it does
+    not parse (FastAPI answers that itself). A body sent to a route without one is never read by it."""
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None:
         return None
     body = await request.body()
     if not body:
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
-def _body_fields(value: Any, where: str = "") -> Iterator[str]:
-    if isinstance(value, str):
-        if _UNSAFE.search(value):
-            yield where or "body"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            field = f"{where}.{shown(key)}" if where else shown(key)
-            if _UNSAFE.search(key):
-                yield field
-            yield from _body_fields(item, field)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _body_fields(item, f"{where}.{index}" if where else str(index))
+def _body_fields(body: Any) -> Iterator[str]:
+    # Depth-first without recursion: the depth of a JSON body is the sender's choice.
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSAFE.search(value):
+                yield where or "body"
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                field = f"{where}.{shown(key)}" if where else shown(key)
+                stack.append((field, item))
+                if _UNSAFE.search(key):
+                    stack.append((field, key))  # named once for the key itself, before its value
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{where}.{i}" if where else str(i), item) for i, item in reversed(list(enumerate(value)))
+            )
