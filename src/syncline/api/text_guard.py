@@ -66,8 +66,8 @@ def _query_fields(request: Request) -> Iterator[str]:
 
 
 async def _json_body(request: Request) -> Any:
-    """The JSON body of a route that takes one, as FastAPI parsed it; None when there is none or it does
-    not parse (FastAPI answers that itself). A body sent to a route without one is never read by it."""
+    """The JSON body of a route that takes one; None when there is none or it does not parse (FastAPI has
+    answered that already). A body sent to a route without one is never read by the route: not checked."""
     route = request.scope.get("route")
     if getattr(route, "body_field", None) is None:
         return None
