@@ -109,3 +109,7 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every outbound request line at INFO; its URL carries the upstream query string (SOQL,
+    # proxied queries), which the user's data and queries are not the log's to keep.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

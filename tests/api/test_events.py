@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from polytomic import Polytomic
 from polytomic.errors import UnprocessableEntityError
@@ -84,3 +85,44 @@ def test_bad_event_queries_are_rejected(sdk: Polytomic, params: dict[str, object
     with pytest.raises(UnprocessableEntityError) as err:
         sdk.events.list(**params)
     assert field in [e["field"] for e in err.value.body.metadata["errors"]]
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC: clamped to the calendar's first instant
+        "9999-12-31T23:59:59-01:00",  # after year 9999 in UTC: clamped to its last
+        "0001-01-01T00:00:00.000001-23:59",
+    ],
+)
+def test_bounds_at_the_calendars_edges_are_clamped(
+    sdk: Polytomic, http: httpx.Client, store: Store, bound: str
+) -> None:
+    org_id = sdk.identity.get().data.organization_id
+    with store.session() as session:
+        event = record_event(session, org_id, "sync.completed", {"sync_id": f"edge-{bound}"})
+    for name in ("starting_after", "ending_before"):
+        answer = http.get("/api/events", params={name: bound, "limit": 100})
+        assert answer.status_code == 200, answer.text
+        listed = [e["id"] for e in answer.json()["data"]]
+        # the event is after any bound in year 1 and before any in year 9999
+        assert (event.id in listed) == ((name == "starting_after") == bound.startswith("0001")), name
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("0000-01-01T00:00:00Z", "RFC 3339"),
+        ("10000-01-01T00:00:00Z", "RFC 3339"),
+        ("2025-01-01T00:00:00+25:00", "RFC 3339"),
+        ("2025-01-01T00:00:00", "time zone"),
+    ],
+)
+def test_bounds_outside_the_calendar_name_the_field(http: httpx.Client, value: str, says: str) -> None:
+    for name in ("starting_after", "ending_before"):
+        answer = http.get("/api/events", params={name: value})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["metadata"]["errors"][0]["field"] == name
+        assert says in answer.json()["message"]

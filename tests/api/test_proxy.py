@@ -386,6 +386,18 @@ def test_blocked_request_headers_are_refused(sdk: Polytomic, org: EmulatorServer
     assert stats(org)["total_requests"] == before
 
 
+def test_header_values_must_be_printable_ascii(sdk: Polytomic, org: EmulatorServer) -> None:
+    connection_id = salesforce(sdk, org)
+    before = stats(org)["total_requests"]
+    for value in ("snow \u2603", "\U0001f680", "caf\u00e9", "tab\x01", "x\x7f"):
+        status, body = refusal(sdk, connection_id, method="GET", path=QUERY, headers={"X-Note": value})
+        assert (status, fields_of(body)) == (422, ["request.headers.X-Note"]), value
+        assert "printable ASCII" in body["message"]
+    assert stats(org)["total_requests"] == before
+    fine = call(sdk, connection_id, method="GET", path="/services/data", headers={"X-Note": "a b\tc ~!"})
+    assert fine.status == 200
+
+
 def test_request_bodies_over_256_kib_are_refused(sdk: Polytomic, org: EmulatorServer) -> None:
     connection_id = salesforce(sdk, org)
     path = "/services/data/v62.0/sobjects/Account"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -18,7 +21,7 @@ from syncline.runtime.budget import BLOCK_SIZE, DbCallBudget, calls_last_24_hour
 from syncline.runtime.connection_state import DbCredentialStore
 from syncline.store.crypto import SecretBox
 from syncline.store.db import Store
-from syncline.store.tables import ApiCallBucket, Connection, Organization
+from syncline.store.tables import ApiCallBucket, Connection, ConnectionLimits, Organization
 
 KEY = Fernet.generate_key()
 
@@ -199,3 +202,28 @@ def test_processes_holding_blocks_never_exceed_the_cap(
         granted = sum(pool.starmap(_spend_many, [(store_url, lock_dir, connection_id, 1_500, 2_000)] * 2))
     assert 2_000 - 2 * BLOCK_SIZE <= granted <= 2_000  # a process may stop while holding unused calls
     assert recorded(store, connection_id) == granted  # handed back at the end
+
+
+def test_first_observations_from_two_threads_at_once_both_land(
+    connection: tuple[Store, str], tmp_path: Path
+) -> None:
+    """Two calls answered at once on a connection never observed (two queries started together): both
+    reports are kept, neither fails on the other's row. The barrier holds each thread right after it looked
+    for the row, so without the lock both would insert it."""
+    store, connection_id = connection
+    barrier = threading.Barrier(2, timeout=2)
+
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM connection_limits" in statement:
+            with contextlib.suppress(threading.BrokenBarrierError):  # the lock let one through alone
+                barrier.wait()
+
+    budgets = [DbCallBudget(store, tmp_path, connection_id, cap=None) for _ in range(2)]
+    with ThreadPoolExecutor(2) as threads:
+        done = [threads.submit(budget.observe, used=10 + n, limit=1000) for n, budget in enumerate(budgets)]
+        for future in done:
+            future.result()
+    event.remove(store.engine, "after_cursor_execute", hold)
+    with store.session() as session:
+        assert session.get(ConnectionLimits, connection_id).limit == 1000

@@ -6,9 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncline import __version__
@@ -33,6 +34,7 @@ from syncline.api.routers import (
     schemas,
     users,
 )
+from syncline.api.text_guard import reject_invalid_text
 from syncline.api.validation import describe_errors
 from syncline.connectors.errors import ConnectorError
 from syncline.services.container import Services
@@ -59,11 +61,16 @@ def create_app(state: Services) -> FastAPI:
         yield
         state.close()  # on SIGTERM too: running jobs end interrupted, not running
 
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc assets bundled in the package, not
+    # from a CDN: the pages work on a machine without internet access.
+    app = FastAPIOffline(
+        static_url="/docs/assets",
+        swagger_ui_parameters={"persistAuthorization": True},
         lifespan=lifespan,
         title="syncline",
         version=__version__,
         description="Self-hosted data sync that speaks Polytomic's public API (version 2025-09-18).",
+        dependencies=[Depends(reject_invalid_text)],  # NUL and lone surrogates: 422 on every route
     )
     app.state.syncline = state
     for router in (

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller, authenticate, bearer_token
@@ -26,7 +27,17 @@ def db_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def current_caller(request: Request, session: SessionDep) -> Caller:
+# Declares the bearer scheme in the OpenAPI document (the Authorize button of /docs) for every operation that
+# takes a caller; `auto_error=False` because `bearer_token` answers a missing or malformed key itself.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="api_key",
+    description="An API key of syncline: the partner key or a user key (`Authorization: Bearer <key>`).",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+def current_caller(request: Request, session: SessionDep, _declared: BearerDep) -> Caller:
     caller = authenticate(session, bearer_token(request))
     caller.require_method_allowed(request.method)
     return caller

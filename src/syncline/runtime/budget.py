@@ -134,7 +134,9 @@ class DbCallBudget:
             _blocks[self._key] = self._reserve(calls, now, returned=block)
 
     def observe(self, used: int, limit: int) -> None:
-        with self.store.session() as session:
+        # Under the connection's lock: two answers arriving at once on a connection never observed would
+        # otherwise both insert its row, and one call would fail on the other's.
+        with locked_session(self.store, self.lock_dir, f"budget:{self.connection_id}") as session:
             row = session.get(ConnectionLimits, self.connection_id)
             if row is None:
                 session.add(ConnectionLimits(connection_id=self.connection_id, used=used, limit=limit))

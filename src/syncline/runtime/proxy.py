@@ -102,10 +102,15 @@ RAW_QUERY_RULE = (
     "Appended as-is after '?': no leading '?', no '#', no spaces or control characters. The caller is "
     "responsible for encoding and syntax. Mutually exclusive with query."
 )
+HEADER_VALUE_RULE = (
+    "must be printable ASCII (letters, digits, punctuation, spaces and tabs); no line breaks, control "
+    "characters or non-ASCII text (percent-encode or RFC 2047-encode it)"
+)
 MERGE_RULES = {
     "headers": (
         "Caller headers are sent alongside the locked headers; locked headers (Authorization) are set by "
-        "syncline and cannot be overridden, and a blocked header is rejected with 422."
+        "syncline and cannot be overridden, and a blocked header is rejected with 422. Values must be "
+        "printable ASCII."
     ),
     "query": (
         "request.query is URL-encoded (arrays repeat the key); request.rawQuery is appended as-is. "
@@ -114,6 +119,8 @@ MERGE_RULES = {
 }
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an HTTP header name (RFC 9110 token)
+# Header values go out as ASCII (httpx encodes them so): visible characters, spaces and tabs only.
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 _PATH_CHARS = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$")  # RFC 3986 pchar and '/'
 _QUERY_CHARS = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$")  # RFC 3986 query
 _ESCAPE = re.compile(r"%(?P<hex>.{0,2})", re.DOTALL)
@@ -303,8 +310,10 @@ def _headers(headers: Mapping[str, str]) -> dict[str, str]:
                 f"{name} is blocked: syncline sets credentials and connection headers itself "
                 f"(blocked: {', '.join(BLOCKED_REQUEST_HEADERS)})",
             )
-        if len(value) > MAX_HEADER_VALUE_LENGTH or any(c in value for c in "\r\n\0"):
-            raise invalid(where, f"must be at most {MAX_HEADER_VALUE_LENGTH} characters, without line breaks")
+        if len(value) > MAX_HEADER_VALUE_LENGTH:
+            raise invalid(where, f"must be at most {MAX_HEADER_VALUE_LENGTH} characters")
+        if not _HEADER_VALUE.match(value):
+            raise invalid(where, HEADER_VALUE_RULE)
     return dict(headers)
 
 

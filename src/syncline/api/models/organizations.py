@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from syncline.api.models.common import RequestModel
+from syncline.api.models.common import RequestModel, ResponseModel
 
 LEGACY_ROLES = ("admin", "user", "readonly")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -70,3 +70,48 @@ class UserOut(BaseModel):
 
 class ApiKeyOut(BaseModel):
     value: str
+
+
+# --- answers, named as the SDK names them ----------------------------------------------------------
+
+
+class OrganizationEnvelope(ResponseModel):
+    data: OrganizationOut
+
+
+class OrganizationsEnvelope(ResponseModel):
+    data: list[OrganizationOut]
+
+
+class UserEnvelope(ResponseModel):
+    data: UserOut
+
+
+class ListUsersEnvelope(ResponseModel):
+    data: list[UserOut]
+
+
+class ApiKeyResponseEnvelope(ResponseModel):
+    data: ApiKeyOut = Field(description="the new key: shown in this answer only, stored as a hash")
+
+
+class IdentityCredentialSchema(ResponseModel):
+    method: str | None = None
+    mode: str | None = Field(None, description="partner or user")
+
+
+class GetIdentityResponseSchema(ResponseModel):
+    id: str | None = None
+    email: str | None = None
+    role: str | None = None
+    organization_id: str | None = None
+    organization_name: str | None = None
+    is_user: bool | None = None
+    is_partner: bool | None = None
+    is_organization: bool | None = None
+    is_system: bool | None = None
+    credential: IdentityCredentialSchema | None = None
+
+
+class GetIdentityResponseEnvelope(ResponseModel):
+    data: GetIdentityResponseSchema

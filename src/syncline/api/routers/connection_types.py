@@ -2,24 +2,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from syncline.api.deps import CallerDep
 from syncline.api.errors import NotFound, Unprocessable, field_errors
+from syncline.api.models.connections import (
+    ConnectionParameterValuesResponseEnvelope,
+    ConnectionTypeResponseEnvelope,
+)
+from syncline.api.routing import api_router
 from syncline.connectors.base import ConnectionType
 from syncline.connectors.errors import UnknownConnectionType
 from syncline.connectors.registry import all_connection_types, get_connection_type
 
-router = APIRouter(prefix="/api", tags=["connection types"])
+router = api_router(tags=["connection types"])
 
 
-@router.get("/connection_types")
+@router.get("/connection_types", response_model=ConnectionTypeResponseEnvelope)
 def list_connection_types(_caller: CallerDep) -> dict[str, Any]:
     return {"data": [ctype.describe() for ctype in all_connection_types()]}
 
 
-@router.get("/connection_types/{type_id}")
+@router.get(
+    "/connection_types/{type_id}",
+    response_model=dict[str, Any],
+    response_description="The JSON Schema (draft 2020-12) of the type's configuration, without an envelope",
+)
 def get_connection_type_schema(type_id: str, _caller: CallerDep) -> dict[str, Any]:
     """The bare JSON Schema of the type's configuration: no `data` envelope, as Polytomic serves it."""
     try:
@@ -54,7 +62,9 @@ def parameter_values(ctype: ConnectionType[Any], field: str, query: str | None =
     return {"allows_creation": False, "values": values}
 
 
-@router.post("/connection_types/{type_id}/parameter_values")
+@router.post(
+    "/connection_types/{type_id}/parameter_values", response_model=ConnectionParameterValuesResponseEnvelope
+)
 def type_parameter_values(type_id: str, body: ParameterValuesRequest, _caller: CallerDep) -> dict[str, Any]:
     try:
         ctype = get_connection_type(type_id)

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.envelope import iso
 from syncline.api.errors import NotFound
-from syncline.api.models.connections import ConnectionCreate, ConnectionTest, ConnectionUpdate
+from syncline.api.models.connections import (
+    ConnectionCreate,
+    ConnectionListResponseEnvelope,
+    ConnectionParameterValuesResponseEnvelope,
+    ConnectionResponseEnvelope,
+    ConnectionTest,
+    ConnectionUpdate,
+    CreateConnectionResponseEnvelope,
+    GetConnectionUsageEnvelope,
+)
 from syncline.api.query import deep_object
 from syncline.api.routers.connection_types import parameter_values
+from syncline.api.routing import api_router
 from syncline.connectors.registry import get_connection_type
 from syncline.services import connection_config
 from syncline.services import connections as rules
 from syncline.services.container import Services
 from syncline.store.tables import Connection
 
-router = APIRouter(prefix="/api", tags=["connections"])
+router = api_router(tags=["connections"])
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -78,7 +88,7 @@ def _changes(body: ConnectionCreate | ConnectionUpdate) -> rules.Changes:
 # --- endpoints ----------------------------------------------------------------------------------
 
 
-@router.get("/connections")
+@router.get("/connections", response_model=ConnectionListResponseEnvelope)
 def list_connections(
     request: Request, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -90,7 +100,7 @@ def list_connections(
     return {"data": [connection_out(session, c, state) for c in connections]}
 
 
-@router.post("/connections")
+@router.post("/connections", response_model=CreateConnectionResponseEnvelope)
 def create_connection(
     body: ConnectionCreate, request: Request, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -111,14 +121,14 @@ def create_connection(
     return {"data": {**connection_out(session, connection, state), **extras}}
 
 
-@router.get("/connections/{connection_id}")
+@router.get("/connections/{connection_id}", response_model=ConnectionResponseEnvelope)
 def get_connection(
     connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
     return {"data": connection_out(session, load_connection(session, caller, connection_id), state)}
 
 
-@router.put("/connections/{connection_id}")
+@router.put("/connections/{connection_id}", response_model=CreateConnectionResponseEnvelope)
 def update_connection(
     connection_id: str,
     body: ConnectionUpdate,
@@ -141,7 +151,9 @@ def update_connection(
     return {"data": {**connection_out(session, connection, state), **extras}}
 
 
-@router.get("/connections/{connection_id}/parameter_values")
+@router.get(
+    "/connections/{connection_id}/parameter_values", response_model=ConnectionParameterValuesResponseEnvelope
+)
 def get_parameter_values(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """Completion values of every setting of the connection that has a fixed set of values."""
     connection = load_connection(session, caller, connection_id)
@@ -150,7 +162,7 @@ def get_parameter_values(connection_id: str, caller: CallerDep, session: Session
     return {"data": {name: parameter_values(ctype, name) for name in fields}}
 
 
-@router.get("/connections/{connection_id}/usage")
+@router.get("/connections/{connection_id}/usage", response_model=GetConnectionUsageEnvelope)
 def get_usage(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """API calls syncline made through the connection in the last 24 h (metered types; null elsewhere)."""
     connection = load_connection(session, caller, connection_id)
@@ -164,7 +176,7 @@ def get_usage(connection_id: str, caller: CallerDep, session: SessionDep) -> dic
     }
 
 
-@router.delete("/connections/{connection_id}", status_code=204)
+@router.delete("/connections/{connection_id}", status_code=204, response_class=Response)
 def delete_connection(
     connection_id: str,
     caller: CallerDep,
@@ -175,7 +187,7 @@ def delete_connection(
     return Response(status_code=204)
 
 
-@router.post("/connections/test", status_code=204)
+@router.post("/connections/test", status_code=204, response_class=Response)
 def test_connection(
     body: ConnectionTest, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> Response:

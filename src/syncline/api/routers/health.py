@@ -3,11 +3,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from syncline import __version__
+from syncline.api.models.common import ResponseModel
 
 router = APIRouter(tags=["health"])
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"])
+class Health(ResponseModel):
+    status: str
+    version: str
+
+
+@router.head("/healthz", include_in_schema=False)  # one operation in the document, not two of one id
+@router.get("/healthz", response_model=Health)
 async def healthz() -> dict[str, str]:
     """Liveness only; needs no API key.
 

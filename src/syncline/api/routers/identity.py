@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from syncline.api.deps import CallerDep, SessionDep
+from syncline.api.models.organizations import GetIdentityResponseEnvelope
+from syncline.api.routing import api_router
 from syncline.store.tables import Organization, User
 
-router = APIRouter(prefix="/api", tags=["identity"])
+router = api_router(tags=["identity"])
 
 
-@router.get("/me")
+@router.get("/me", response_model=GetIdentityResponseEnvelope)
 def get_identity(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """Who the API key belongs to; the documented way to check a key."""
     org = session.get(Organization, caller.organization_id)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from syncline.api.deps import CallerDep, SessionDep
 from syncline.api.errors import NotFound
+from syncline.api.models.jobs import JobResponseEnvelope
+from syncline.api.routing import api_router
 from syncline.runtime.jobs.states import JobStatus
 from syncline.services import jobs
 from syncline.store.tables import Job
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = api_router(tags=["jobs"])
 
 # Polytomic's four job states; canceled and interrupted jobs are failures there, their error says which.
 POLYTOMIC_STATUS = {
@@ -48,7 +48,7 @@ def job_response(job: Job) -> dict[str, Any]:
     }
 
 
-@router.get("/jobs/{job_type}/{job_id}")
+@router.get("/jobs/{job_type}/{job_id}", response_model=JobResponseEnvelope)
 def get_job(job_type: str, job_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The current state of an asynchronous job of `job_type` (e.g. `createmodel`) in the caller's org."""
     job = jobs.find(session, job_type, job_id)

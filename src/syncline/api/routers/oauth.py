@@ -4,13 +4,17 @@ the flow, identifies the connection. The paths carry the connection type (`/api/
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import Field
 
 from syncline.api.deps import SessionDep, StateDep
 from syncline.api.errors import BadRequest, NotFound
+from syncline.api.models.common import ResponseModel
+from syncline.api.routing import api_router, error_responses, json_error_responses
 from syncline.services.authorization import (
     CALLBACK_PATH,
     DEVICE_PATH,
@@ -18,7 +22,24 @@ from syncline.services.authorization import (
     finish_authorization,
 )
 
-router = APIRouter(tags=["oauth"])
+router = api_router(tags=["oauth"], prefix="", errors=())
+
+
+class OAuthOutcome(ResponseModel):
+    connection_id: str
+    status: str = Field(description="healthy, or unhealthy when the provider refused")
+    username: str | None = None
+
+
+class OAuthOutcomeEnvelope(ResponseModel):
+    data: OAuthOutcome
+
+
+_CALLBACK_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": OAuthOutcomeEnvelope, "description": "Authorized (when the flow has no redirect_url)"},
+    302: {"description": "Back to the redirect_url, with connection_id and status (and error) appended"},
+    **error_responses(400, 404, 422),
+}
 
 _DEVICE_FORM = """<!doctype html><title>Connect</title>
 <h1>Connect</h1><p>Enter the code syncline gave you.</p>{error}
@@ -26,7 +47,17 @@ _DEVICE_FORM = """<!doctype html><title>Connect</title>
 <button>Continue</button></form>"""
 
 
-@router.get(DEVICE_PATH.format(type="{type_id}"), response_class=HTMLResponse)
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+# The page is HTML (an unknown code shows the form again, with a 404); invalid input is the JSON error body.
+_DEVICE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The form that takes the code", "content": _HTML},
+    302: {"description": "On to the provider's authorization page"},
+    404: {"description": "Unknown or expired code: the form again", "content": _HTML},
+    **json_error_responses(400, 422),
+}
+
+
+@router.get(DEVICE_PATH.format(type="{type_id}"), response_class=HTMLResponse, responses=_DEVICE_ANSWERS)
 def device(type_id: str, session: SessionDep, user_code: str | None = Query(None)) -> Response:
     """`code` mode: the user enters the code from the create response, then goes on to the provider."""
     del type_id  # the code alone identifies the authorization
@@ -40,7 +71,7 @@ def device(type_id: str, session: SessionDep, user_code: str | None = Query(None
     return RedirectResponse(authorize_url, status_code=302)
 
 
-@router.get(CALLBACK_PATH.format(type="{type_id}"))
+@router.get(CALLBACK_PATH.format(type="{type_id}"), responses=_CALLBACK_ANSWERS)
 def callback(
     type_id: str,
     session: SessionDep,

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller, managed_organization
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import Conflict, Forbidden, NotFound
-from syncline.api.models.organizations import OrganizationIn, OrganizationOut
+from syncline.api.models.organizations import (
+    OrganizationEnvelope,
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationsEnvelope,
+)
+from syncline.api.routing import api_router
 from syncline.store.tables import Organization
 
-router = APIRouter(prefix="/api", tags=["organizations"])
+router = api_router(tags=["organizations"])
 
 
 def organization_out(org: Organization) -> dict[str, Any]:
@@ -44,12 +50,12 @@ def _ensure_unique_name(session: Session, caller: Caller, name: str, exclude_id:
         )
 
 
-@router.get("/organization")
+@router.get("/organization", response_model=OrganizationEnvelope)
 def get_current_organization(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     return {"data": organization_out(load_organization(session, caller, caller.organization_id))}
 
 
-@router.get("/organizations")
+@router.get("/organizations", response_model=OrganizationsEnvelope)
 def list_organizations(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The partner's own organization first, then those it manages; a user key sees only its own."""
     own = load_organization(session, caller, caller.organization_id)
@@ -65,7 +71,7 @@ def list_organizations(caller: CallerDep, session: SessionDep) -> dict[str, Any]
     return {"data": [organization_out(org) for org in [own, *managed]]}
 
 
-@router.post("/organizations")
+@router.post("/organizations", response_model=OrganizationEnvelope)
 def create_organization(
     body: OrganizationIn, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -78,12 +84,12 @@ def create_organization(
     return {"data": organization_out(org)}
 
 
-@router.get("/organizations/{organization_id}")
+@router.get("/organizations/{organization_id}", response_model=OrganizationEnvelope)
 def get_organization(organization_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     return {"data": organization_out(load_organization(session, caller, organization_id))}
 
 
-@router.put("/organizations/{organization_id}")
+@router.put("/organizations/{organization_id}", response_model=OrganizationEnvelope)
 def update_organization(
     organization_id: str, body: OrganizationIn, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:

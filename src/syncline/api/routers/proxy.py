@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictBool
 
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.errors import ApiError, BadRequest, Forbidden, Unprocessable, error_response, field_errors
 from syncline.api.models.common import RequestModel
+from syncline.api.models.proxy import (
+    ConnectionProxySettingsEnvelope,
+    ExecuteConnectionProxyEnvelope,
+    GetConnectionProxyInfoEnvelope,
+)
 from syncline.api.routers.connections import load_connection
+from syncline.api.routing import API_ERRORS, api_router
 from syncline.connectors.base import ConnectionConfig
 from syncline.connectors.registry import all_connection_types, get_connection_type
 from syncline.runtime.proxy import (
@@ -32,7 +37,7 @@ from syncline.services.container import Services
 from syncline.services.status import record_upstream_failure
 from syncline.store.tables import Connection
 
-router = APIRouter(prefix="/api", tags=["connection proxy"])
+router = api_router(tags=["connection proxy"], errors=(*API_ERRORS, 429, 502, 504))
 
 SUPPORTED_TYPES = tuple(t.id for t in all_connection_types() if t.proxy is not None)
 
@@ -91,14 +96,14 @@ def _config(connection: Connection, state: Services) -> ConnectionConfig:
     return rules.saved_config(state, connection)
 
 
-@router.get("/connections/{connection_id}/proxy/settings")
+@router.get("/connections/{connection_id}/proxy/settings", response_model=ConnectionProxySettingsEnvelope)
 def get_proxy_settings(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """Whether the connection may be used through the proxy (off until enabled)."""
     connection = load_connection(session, caller, connection_id)
     return {"data": _settings_out(connection, proxy_enabled(session, connection.id))}
 
 
-@router.put("/connections/{connection_id}/proxy/settings")
+@router.put("/connections/{connection_id}/proxy/settings", response_model=ConnectionProxySettingsEnvelope)
 def update_proxy_settings(
     connection_id: str, body: ProxySettingsUpdate, caller: CallerDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -110,7 +115,7 @@ def update_proxy_settings(
     return {"data": _settings_out(connection, body.enabled)}
 
 
-@router.get("/connections/{connection_id}/proxy/info")
+@router.get("/connections/{connection_id}/proxy/info", response_model=GetConnectionProxyInfoEnvelope)
 def get_proxy_info(
     connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -134,7 +139,7 @@ def get_proxy_info(
     }
 
 
-@router.post("/connections/{connection_id}/proxy")
+@router.post("/connections/{connection_id}/proxy", response_model=ExecuteConnectionProxyEnvelope)
 def execute_proxy(
     connection_id: str, body: ProxyCallIn, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:

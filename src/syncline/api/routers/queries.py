@@ -6,20 +6,22 @@ import base64
 import json
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.envelope import iso
 from syncline.api.errors import BadRequest, NotFound, Unprocessable, field_errors
+from syncline.api.models.jobs import QueryResultsEnvelope, RunQueryEnvelope
 from syncline.api.routers.connections import load_connection
 from syncline.api.routers.jobs import job_response
+from syncline.api.routing import api_router
 from syncline.connectors.errors import CapabilityMissing
 from syncline.runtime.jobs import JobStatus
 from syncline.services import queries
 from syncline.store.tables import Job, QueryResult
 
-router = APIRouter(prefix="/api", tags=["query runner"])
+router = api_router(tags=["query runner"])
 
 PAGE_SIZE = 100
 
@@ -41,7 +43,7 @@ def _summary(job: Job, row: QueryResult) -> dict[str, Any]:
     }
 
 
-@router.post("/connections/{connection_id}/query")
+@router.post("/connections/{connection_id}/query", response_model=RunQueryEnvelope)
 def run_query(
     connection_id: str,
     request: Request,
@@ -86,7 +88,7 @@ def _offset(token: str | None) -> int:
     return value
 
 
-@router.get("/queries/{query_id}")
+@router.get("/queries/{query_id}", response_model=QueryResultsEnvelope)
 def get_query(
     query_id: str,
     request: Request,

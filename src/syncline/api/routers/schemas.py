@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from sqlalchemy.orm import Session
 
 from syncline.api.auth import Caller
@@ -25,7 +25,14 @@ from syncline.api.connector_errors import upstream_error
 from syncline.api.deps import CallerDep, SessionDep, StateDep
 from syncline.api.envelope import iso
 from syncline.api.errors import BadRequest, Conflict, NotFound
+from syncline.api.models.discovery import (
+    BulkSyncSourceEnvelope,
+    BulkSyncSourceSchemaEnvelope,
+    BulkSyncSourceStatusEnvelope,
+    SchemaRecordsResponseEnvelope,
+)
 from syncline.api.routers.connections import load_connection
+from syncline.api.routing import API_ERRORS, api_router
 from syncline.connectors.discovery import SAMPLE_LIMIT
 from syncline.connectors.errors import CapabilityMissing, ConnectorError, SchemaNotFound
 from syncline.runtime import schema_cache
@@ -33,7 +40,7 @@ from syncline.services import schemas
 from syncline.services.container import Services
 from syncline.store.tables import Connection
 
-router = APIRouter(prefix="/api", tags=["schemas"])
+router = api_router(tags=["schemas"], errors=(*API_ERRORS, 429, 502))
 
 MAX_SAMPLE = 100
 
@@ -76,7 +83,7 @@ def _answer(source: schemas.Source, connection_id: str, work: Any) -> Any:
 # --- endpoints ----------------------------------------------------------------------------------
 
 
-@router.get("/connections/{connection_id}/bulksync/source")
+@router.get("/connections/{connection_id}/bulksync/source", response_model=BulkSyncSourceEnvelope)
 def get_bulk_source(
     connection_id: str,
     caller: CallerDep,
@@ -97,7 +104,12 @@ def get_bulk_source(
     }
 
 
-@router.post("/connections/{connection_id}/schemas/refresh", status_code=202)
+@router.post(
+    "/connections/{connection_id}/schemas/refresh",
+    status_code=202,
+    response_class=Response,
+    response_description="Started; `Location` is the status to poll",
+)
 def refresh_schemas(connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep) -> Response:
     """Start a background refresh (unless one is running); `Location` is the status to poll."""
     connection = load_connection(session, caller, connection_id)
@@ -109,7 +121,7 @@ def refresh_schemas(connection_id: str, caller: CallerDep, session: SessionDep, 
     return Response(status_code=202, headers={"Location": location})
 
 
-@router.get("/connections/{connection_id}/schemas/status")
+@router.get("/connections/{connection_id}/schemas/status", response_model=BulkSyncSourceStatusEnvelope)
 def get_schema_status(
     connection_id: str, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -133,7 +145,7 @@ def get_schema_status(
     return {"data": data}
 
 
-@router.get("/connections/{connection_id}/schemas/{schema_id}")
+@router.get("/connections/{connection_id}/schemas/{schema_id}", response_model=BulkSyncSourceSchemaEnvelope)
 def get_schema(
     connection_id: str, schema_id: str, caller: CallerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -141,7 +153,9 @@ def get_schema(
     return {"data": _answer(source, connection_id, lambda: source.schema(schema_id))}
 
 
-@router.get("/connections/{connection_id}/schemas/{schema_id}/records")
+@router.get(
+    "/connections/{connection_id}/schemas/{schema_id}/records", response_model=SchemaRecordsResponseEnvelope
+)
 def get_schema_records(
     connection_id: str,
     schema_id: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -12,12 +12,20 @@ from sqlalchemy.orm import Session
 from syncline.api.auth import ADMIN, Caller
 from syncline.api.deps import CallerDep, SessionDep
 from syncline.api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from syncline.api.models.organizations import UserIn, UserOut, UserUpdate
+from syncline.api.models.organizations import (
+    ApiKeyResponseEnvelope,
+    ListUsersEnvelope,
+    UserEnvelope,
+    UserIn,
+    UserOut,
+    UserUpdate,
+)
 from syncline.api.routers.organizations import load_organization
+from syncline.api.routing import api_router
 from syncline.store.keys import active_user_key, issue_key, revoke_user_keys
 from syncline.store.tables import User
 
-router = APIRouter(prefix="/api", tags=["users"])
+router = api_router(tags=["users"])
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -97,13 +105,13 @@ def _partner_org(session: Session, caller: Caller, organization_id: str, action:
 # --- partner paths: /api/organizations/{org_id}/users --------------------------------------------
 
 
-@router.get("/organizations/{org_id}/users")
+@router.get("/organizations/{org_id}/users", response_model=ListUsersEnvelope)
 def list_users(org_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     org = load_organization(session, caller, org_id)
     return {"data": _list(session, org.id)}
 
 
-@router.post("/organizations/{org_id}/users")
+@router.post("/organizations/{org_id}/users", response_model=UserEnvelope)
 def create_user(org_id: str, body: UserIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     user = User(organization_id=_partner_org(session, caller, org_id, "creating a user"))
     _apply(session, user, body, caller)
@@ -112,13 +120,13 @@ def create_user(org_id: str, body: UserIn, caller: CallerDep, session: SessionDe
     return {"data": user_out(user)}
 
 
-@router.get("/organizations/{org_id}/users/{user_id}")
+@router.get("/organizations/{org_id}/users/{user_id}", response_model=UserEnvelope)
 def get_user(org_id: str, user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     org = load_organization(session, caller, org_id)
     return {"data": user_out(_load_user(session, org.id, user_id))}
 
 
-@router.put("/organizations/{org_id}/users/{user_id}")
+@router.put("/organizations/{org_id}/users/{user_id}", response_model=UserEnvelope)
 def update_user(
     org_id: str, user_id: str, body: UserUpdate, caller: CallerDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -128,13 +136,13 @@ def update_user(
     return {"data": user_out(user)}
 
 
-@router.delete("/organizations/{org_id}/users/{user_id}")
+@router.delete("/organizations/{org_id}/users/{user_id}", response_model=UserEnvelope)
 def delete_user(org_id: str, user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     user = _load_user(session, _partner_org(session, caller, org_id, "deleting a user"), user_id)
     return {"data": _delete(session, user, caller)}
 
 
-@router.post("/organizations/{org_id}/users/{user_id}/keys")
+@router.post("/organizations/{org_id}/users/{user_id}/keys", response_model=ApiKeyResponseEnvelope)
 def create_api_key(
     org_id: str,
     user_id: str,
@@ -157,12 +165,12 @@ def create_api_key(
 # --- own-organization paths: /api/organization/users ---------------------------------------------
 
 
-@router.get("/organization/users")
+@router.get("/organization/users", response_model=ListUsersEnvelope)
 def list_current_org_users(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     return {"data": _list(session, caller.organization_id)}
 
 
-@router.post("/organization/users")
+@router.post("/organization/users", response_model=UserEnvelope)
 def create_current_org_user(body: UserIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     caller.require_admin("creating a user")
     user = User(organization_id=caller.organization_id)
@@ -172,12 +180,12 @@ def create_current_org_user(body: UserIn, caller: CallerDep, session: SessionDep
     return {"data": user_out(user)}
 
 
-@router.get("/organization/users/{user_id}")
+@router.get("/organization/users/{user_id}", response_model=UserEnvelope)
 def get_current_org_user(user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     return {"data": user_out(_load_user(session, caller.organization_id, user_id))}
 
 
-@router.put("/organization/users/{user_id}")
+@router.put("/organization/users/{user_id}", response_model=UserEnvelope)
 def update_current_org_user(
     user_id: str, body: UserUpdate, caller: CallerDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -188,7 +196,7 @@ def update_current_org_user(
     return {"data": user_out(user)}
 
 
-@router.delete("/organization/users/{user_id}")
+@router.delete("/organization/users/{user_id}", response_model=UserEnvelope)
 def delete_current_org_user(user_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     caller.require_admin("deleting a user")
     return {"data": _delete(session, _load_user(session, caller.organization_id, user_id), caller)}

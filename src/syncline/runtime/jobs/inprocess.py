@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Generic, Self
 
+from syncline.connectors.errors import category_of
 from syncline.runtime.jobs.errors import JobCanceled, JobError, KindMismatch
 from syncline.runtime.jobs.executor import Executor
 from syncline.runtime.jobs.fairness import FairQueue
@@ -259,7 +260,7 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
             else:
                 self._finish(job_id, self.jobs.interrupt, job_id, SHUTDOWN_REASON, owner=self.owner)
         except Exception as exc:
-            log.info("job failed", extra={"job_id": job_id, "kind": record.kind}, exc_info=True)
+            _log_failure(job_id, record.kind, exc)
             self._finish(job_id, self.jobs.fail, job_id, _describe(exc), owner=self.owner)
         else:
             try:
@@ -309,6 +310,17 @@ class InProcessExecutor(Executor, Generic[RuntimeT]):
                     self.reconcile()
             except Exception:
                 log.exception("job housekeeping failed; retrying at the next heartbeat")
+
+
+def _log_failure(job_id: str, kind: str, exc: Exception) -> None:
+    """A bug is logged with its traceback; an upstream's refusal by its kind only: its message (kept in the
+    job for its owner) may quote the user's query, SOQL or SQL, which is not the log's to keep."""
+    category = category_of(exc)
+    if category is None:
+        log.info("job failed", extra={"job_id": job_id, "kind": kind}, exc_info=True)
+    else:
+        extra = {"job_id": job_id, "kind": kind, "error_type": type(exc).__name__, "category": str(category)}
+        log.info("job failed", extra=extra)
 
 
 def _describe(exc: BaseException) -> str:

@@ -147,7 +147,8 @@ class SalesforceHttp:
                     raise SalesforceUnavailable(
                         f"{method} {path} failed: {describe_transport_error(exc)}", attempts=attempt
                     ) from exc
-                self._wait(policy.delay(attempt), f"{type(exc).__name__} on {method} {path}")
+                # The path only: a query string (SOQL, a proxied query) is not the log's to keep.
+                self._wait(policy.delay(attempt), f"{type(exc).__name__} on {method} {urlsplit(path).path}")
                 continue
             self._observe(response)
             if is_invalid_session(response) and not renewed:
