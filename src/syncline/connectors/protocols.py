@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "RESULT_SCHEMA",
     "BulkDestination",
+    "BulkMode",
     "BulkSource",
     "Cursor",
     "DescribedField",
@@ -155,24 +156,49 @@ class BulkSource(Protocol):
 # --- BulkDestination ---------------------------------------------------------------------------------
 
 
+class BulkMode(StrEnum):
+    """How a bulk sync writes a schema's rows (Polytomic's modes).
+
+    - `snapshot`: each run replaces the table with the rows it read ("Replace all records").
+    - `replicate`: rows are merged on the primary key (updated or inserted); deleted rows are removed.
+    - `append`: every row read is added; nothing is updated or removed (a history of changes).
+    """
+
+    SNAPSHOT = "snapshot"
+    REPLICATE = "replicate"
+    APPEND = "append"
+
+
 @runtime_checkable
 class BulkDestination(Protocol):
     """A database, warehouse or bucket that receives bulk syncs.
 
     Call order per schema and run: `prepare` once (create the table, or evolve it: add new columns,
-    widen types; never drop data), `load` any number of batches (staged, invisible to readers), then
-    `commit` once, which makes the staged rows and the new cursor visible together — after a crash
-    either both are there or neither is. `cursor` answers the last committed cursor, so a run resumes
-    where the last commit left off.
+    widen types; never drop data), `load` any number of batches and `delete` any number of key batches
+    (staged, invisible to readers), then `commit` once, which makes the staged changes and the new cursor
+    visible together — after a crash either both are there or neither is — or `abort`, which drops them.
+    `cursor` answers the last committed cursor, so a run resumes where the last commit left off. Different
+    tables may be prepared, loaded and committed from different threads at once; one table from one thread.
+    `close` releases what the destination holds (uncommitted tables are aborted).
     """
 
-    def prepare(self, table: str, schema: pa.Schema, primary_key: Sequence[str]) -> None: ...
+    def prepare(
+        self, table: str, schema: pa.Schema, primary_key: Sequence[str], *, mode: BulkMode
+    ) -> None: ...
 
     def load(self, table: str, batch: pa.RecordBatch) -> None: ...
 
+    def delete(self, table: str, keys: pa.RecordBatch) -> None:
+        """Stage the removal of the rows whose primary key is in `keys` (its columns: the primary key)."""
+        ...
+
     def commit(self, table: str, cursor: Cursor | None) -> None: ...
 
+    def abort(self, table: str) -> None: ...
+
     def cursor(self, table: str) -> Cursor | None: ...
+
+    def close(self) -> None: ...
 
 
 # --- SyncTarget --------------------------------------------------------------------------------------
@@ -248,7 +274,8 @@ class SyncTarget(Protocol):
 # Factories the connection type names: (validated configuration, ConnectorContext) -> implementation.
 ModelSourceFactory = Callable[[Any, Any], ModelSource]
 BulkSourceFactory = Callable[[Any, Any], BulkSource]
-BulkDestinationFactory = Callable[[Any, Any], BulkDestination]
+BulkDestinationFactory = Callable[[Any, Any, Mapping[str, Any]], BulkDestination]
+"""(connection config, context, the bulk sync's `destination_configuration`) → a destination."""
 SyncTargetFactory = Callable[[Any, Any], SyncTarget]
 
 

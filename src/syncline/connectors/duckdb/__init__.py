@@ -10,6 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.duckdb.check import check_duckdb
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path, placement
+from syncline.connectors.duckdb.destination import DuckDBDestination
 from syncline.connectors.duckdb.discovery import DISCOVERY
 from syncline.connectors.duckdb.source import DuckDBModelSource
 
@@ -23,6 +24,7 @@ DUCKDB = ConnectionType(
     operations=[MODELSYNC_SOURCE, MODELSYNC_TARGET, BULKSYNC_SOURCE, BULKSYNC_DESTINATION],
     checker=check_duckdb,
     model_source=DuckDBModelSource,
+    bulk_destination=DuckDBDestination,
     placement=placement,
     discovery=DISCOVERY,
 )
