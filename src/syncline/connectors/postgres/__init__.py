@@ -10,6 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.postgres.check import check_postgres
 from syncline.connectors.postgres.config import PostgresConfig
+from syncline.connectors.postgres.destination import PostgresDestination
 from syncline.connectors.postgres.discovery import DISCOVERY
 from syncline.connectors.postgres.source import PostgresModelSource
 
@@ -25,5 +26,6 @@ POSTGRESQL = ConnectionType(
     # Where it points: stored secrets are sent only there (a change must bring them again).
     upstream_fields=("hostname", "port", "database", "ssh", "ssh_host", "ssh_port"),
     model_source=PostgresModelSource,
+    bulk_destination=PostgresDestination,
     discovery=DISCOVERY,
 )

@@ -59,8 +59,16 @@ _HINTS = tuple(
 def open_connection(
     config: PostgresConfig, upstreams: UpstreamPolicy, *, statement_timeout: float | None = None
 ) -> Iterator[psycopg.Connection[Any]]:
-    """A connection to the configured server (client certificates written for the duration), at an
-    address `upstreams` allows.
+    """`connect`, closed when the block ends."""
+    with connect(config, upstreams, statement_timeout=statement_timeout) as conn:
+        yield conn
+
+
+def connect(
+    config: PostgresConfig, upstreams: UpstreamPolicy, *, statement_timeout: float | None = None
+) -> psycopg.Connection[Any]:
+    """A connection to the configured server, at an address `upstreams` allows. Client certificates are
+    written to private files for the handshake only (libpq reads them while connecting).
 
     `statement_timeout` (seconds) bounds every statement of the session on the server's side.
 
@@ -73,11 +81,9 @@ def open_connection(
     params = connect_params(config, statement_timeout, upstreams=upstreams)
     with _certificate_files(config) as cert_params:
         try:
-            conn = psycopg.connect(**params, **cert_params)
+            return psycopg.connect(**params, **cert_params)
         except psycopg.Error as exc:
             raise ConnectionCheckFailed(_connect_failure(config, exc)) from exc
-        with conn:
-            yield conn
 
 
 def check_postgres(config: PostgresConfig, ctx: ConnectorContext) -> None:

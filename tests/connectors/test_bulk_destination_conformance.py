@@ -1,5 +1,6 @@
-"""DuckDB as a bulk-sync destination, on real files: modes, deletes, cursor committed with the data,
-nothing visible from an uncommitted run (a process killed mid-load included), evolving tables, types."""
+"""Every BulkDestination (DuckDB files, a real PostgreSQL database), against one contract: modes, deletes,
+the cursor committed with the data, nothing visible from an uncommitted run (a process killed mid-load
+included), evolving tables, concurrent tables, clear refusals; then each backend's type mapping."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import datetime as dt
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 import pyarrow as pa
 import pytest
 
@@ -19,19 +23,58 @@ from syncline.connectors import ConnectorContext, get_connection_type
 from syncline.connectors.errors import ConfigurationInvalid, RequestRejected
 from syncline.connectors.protocols import BulkDestination, BulkMode
 
-DUCKDB = get_connection_type("duckdb")
 ACCOUNTS = pa.schema([("Id", pa.string()), ("Name", pa.string()), ("Employees", pa.int32())])
 
 
-def destination(tmp_path: Path, **options: Any) -> BulkDestination:
+@dataclass
+class Warehouse:
+    """One destination under test: how to open it and how to read what it committed."""
+
+    type_id: str
+    config: dict[str, Any]
+    ctx: ConnectorContext
+    rows: Callable[[str, str | None], list[tuple[Any, ...]]]
+
+    def open(self, **options: Any) -> BulkDestination:
+        ctype = get_connection_type(self.type_id)
+        assert ctype.bulk_destination is not None
+        return ctype.bulk_destination(ctype.validate_config(self.config), self.ctx, options)
+
+
+def duckdb_warehouse(tmp_path: Path) -> Warehouse:
+    path = tmp_path / "org" / "warehouse.duckdb"
+
+    def rows(table: str, namespace: str | None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(path)) as conn:  # shares the destination's instance within the process
+            return conn.execute(f'SELECT * FROM "{namespace or "main"}"."{table}" ORDER BY 1').fetchall()
+
     ctx = ConnectorContext(data_dir=tmp_path, files_dir=tmp_path / "org")
-    assert DUCKDB.bulk_destination is not None
-    return DUCKDB.bulk_destination(DUCKDB.validate_config({"path": "warehouse.duckdb"}), ctx, options)
+    return Warehouse("duckdb", {"path": "warehouse.duckdb"}, ctx, rows)
 
 
-def rows(tmp_path: Path, table: str, namespace: str = "main") -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(tmp_path / "org" / "warehouse.duckdb")) as conn:
-        return conn.execute(f'SELECT * FROM "{namespace}"."{table}" ORDER BY 1').fetchall()
+def postgres_warehouse(tmp_path: Path, url: str) -> Warehouse:
+    def rows(table: str, namespace: str | None) -> list[tuple[Any, ...]]:
+        with psycopg.connect(url) as conn:
+            query = f'SELECT * FROM "{namespace or "public"}"."{table}" ORDER BY 1'
+            return [tuple(row) for row in conn.execute(query).fetchall()]
+
+    database = url.rsplit("/", 1)[1]
+    config = {
+        "hostname": "127.0.0.1",
+        "username": "postgres",
+        "password": "x",
+        "database": database,
+        "ssl": False,
+    }
+    return Warehouse("postgresql", config, ConnectorContext(data_dir=tmp_path), rows)
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    if request.param == "duckdb":
+        yield duckdb_warehouse(tmp_path)
+    else:
+        yield postgres_warehouse(tmp_path, request.getfixturevalue("scratch_pg_database"))
 
 
 def accounts(*records: tuple[str, str, int | None]) -> pa.RecordBatch:
@@ -55,8 +98,8 @@ def run(
     dest.commit(table, cursor)
 
 
-def test_replicate_merges_on_the_key_and_removes_deleted_rows(tmp_path: Path) -> None:
-    dest = destination(tmp_path, schema="salesforce")
+def test_replicate_merges_on_the_key_and_removes_deleted_rows(warehouse: Warehouse) -> None:
+    dest = warehouse.open(schema="salesforce")
     run(
         dest,
         "Account",
@@ -71,71 +114,69 @@ def test_replicate_merges_on_the_key_and_removes_deleted_rows(tmp_path: Path) ->
         cursor={"t": 2},
     )
     dest.close()
-    assert rows(tmp_path, "Account", "salesforce") == [
+    assert warehouse.rows("Account", "salesforce") == [
         ("a1", "Acme", 10),
         ("a2", "Globex Corp", 25),
         ("a4", "Umbrella", 4),
     ]
-    assert destination(tmp_path, schema="salesforce").cursor("Account") == {"t": 2}
+    assert warehouse.open(schema="salesforce").cursor("Account") == {"t": 2}
 
 
-def test_the_last_version_of_a_key_in_one_run_wins(tmp_path: Path) -> None:
-    dest = destination(tmp_path)
+def test_the_last_version_of_a_key_in_one_run_wins(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
     run(dest, "Account", accounts(("a1", "first", 1)), accounts(("a1", "second", 2), ("a1", "third", 3)))
-    assert rows(tmp_path, "Account") == [("a1", "third", 3)]
+    assert warehouse.rows("Account", None) == [("a1", "third", 3)]
 
 
-def test_snapshot_replaces_and_append_accumulates(tmp_path: Path) -> None:
-    dest = destination(tmp_path)
+def test_snapshot_replaces_and_append_accumulates(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
     run(dest, "Snap", accounts(("a1", "x", 1), ("a2", "y", 2)), mode=BulkMode.SNAPSHOT)
     run(dest, "Snap", accounts(("a3", "z", 3)), mode=BulkMode.SNAPSHOT)
-    assert rows(tmp_path, "Snap") == [("a3", "z", 3)]
+    assert warehouse.rows("Snap", None) == [("a3", "z", 3)]
     run(dest, "Hist", accounts(("a1", "v1", 1)), mode=BulkMode.APPEND)
     run(dest, "Hist", accounts(("a1", "v2", 2)), mode=BulkMode.APPEND, deleted=["a1"])
-    assert rows(tmp_path, "Hist") == [("a1", "v1", 1), ("a1", "v2", 2)]
+    assert warehouse.rows("Hist", None) == [("a1", "v1", 1), ("a1", "v2", 2)]
 
 
-def test_nothing_is_visible_before_commit_and_abort_keeps_the_last_commit(tmp_path: Path) -> None:
-    dest = destination(tmp_path)
+def test_nothing_is_visible_before_commit_and_abort_keeps_the_last_commit(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
     run(dest, "Account", accounts(("a1", "Acme", 1)), cursor={"t": 1})
     dest.prepare("Account", ACCOUNTS, ["Id"], mode=BulkMode.REPLICATE)
     dest.load("Account", accounts(("a1", "changed", 9), ("a2", "new", 2)))
     dest.delete("Account", pa.record_batch([pa.array(["a1"])], names=["Id"]))
-    # Another connection to the same database (one instance within a process) sees only the commit.
-    with duckdb.connect(str(tmp_path / "org" / "warehouse.duckdb")) as reader:
-        assert reader.execute('SELECT * FROM main."Account"').fetchall() == [("a1", "Acme", 1)]
+    assert warehouse.rows("Account", None) == [("a1", "Acme", 1)]  # another connection: the commit only
     dest.abort("Account")
     assert dest.cursor("Account") == {"t": 1}
     dest.close()
-    assert rows(tmp_path, "Account") == [("a1", "Acme", 1)]
+    assert warehouse.rows("Account", None) == [("a1", "Acme", 1)]
 
 
-def test_a_process_killed_mid_load_leaves_the_last_commit(tmp_path: Path) -> None:
-    """SIGKILL-equivalent: the writer exits without commit or cleanup after staging rows and deletes."""
+def test_a_process_killed_mid_load_leaves_the_last_commit(warehouse: Warehouse, tmp_path: Path) -> None:
+    """SIGKILL-equivalent: the writer exits without commit or cleanup after staging a snapshot."""
     run_then_die = f"""
 import os, pyarrow as pa
 from pathlib import Path
 from syncline.connectors import ConnectorContext, get_connection_type
 from syncline.connectors.protocols import BulkMode
-t = get_connection_type("duckdb")
+t = get_connection_type({warehouse.type_id!r})
 ctx = ConnectorContext(data_dir=Path({str(tmp_path)!r}), files_dir=Path({str(tmp_path)!r}) / "org")
-d = t.bulk_destination(t.validate_config({{"path": "warehouse.duckdb"}}), ctx, {{}})
+d = t.bulk_destination(t.validate_config({warehouse.config!r}), ctx, {{}})
 schema = pa.schema([("Id", pa.string()), ("Name", pa.string()), ("Employees", pa.int32())])
 d.prepare("Account", schema, ["Id"], mode=BulkMode.SNAPSHOT)
 d.load("Account", pa.record_batch([["z"] * 50_000, ["gone"] * 50_000, [0] * 50_000], schema=schema))
 os._exit(9)
 """
-    dest = destination(tmp_path)
+    dest = warehouse.open()
     run(dest, "Account", accounts(("a1", "Acme", 1)), cursor={"t": 1})
     dest.close()
     died = subprocess.run([sys.executable, "-c", run_then_die], capture_output=True, text=True, timeout=120)
     assert died.returncode == 9, died.stderr
-    assert rows(tmp_path, "Account") == [("a1", "Acme", 1)]
-    assert destination(tmp_path).cursor("Account") == {"t": 1}
+    assert warehouse.rows("Account", None) == [("a1", "Acme", 1)]
+    assert warehouse.open().cursor("Account") == {"t": 1}
 
 
-def test_tables_evolve_without_losing_data(tmp_path: Path) -> None:
-    dest = destination(tmp_path)
+def test_tables_evolve_without_losing_data(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
     run(dest, "Account", accounts(("a1", "Acme", 10)))
     wider = pa.schema(
         [("Id", pa.string()), ("Name", pa.string()), ("Employees", pa.int64()), ("Site", pa.string())]
@@ -143,42 +184,65 @@ def test_tables_evolve_without_losing_data(tmp_path: Path) -> None:
     run(dest, "Account", pa.record_batch([["a2"], ["Globex"], [2**40], ["HQ"]], schema=wider))
     as_text = pa.schema([("Id", pa.string()), ("Employees", pa.string())])
     run(dest, "Account", pa.record_batch([["a3"], ["many"]], schema=as_text))
-    assert rows(tmp_path, "Account") == [
+    assert warehouse.rows("Account", None) == [
         ("a1", "Acme", "10", None),
         ("a2", "Globex", str(2**40), "HQ"),
         ("a3", None, "many", None),
     ]
 
 
-def test_types_survive_faithfully(tmp_path: Path) -> None:
-    schema = pa.schema(
-        [
-            ("Id", pa.string()),
-            ("Amount", pa.decimal128(18, 2)),
-            ("CloseDate", pa.date32()),
-            ("SystemModstamp", pa.timestamp("ms", tz="UTC")),
-            ("IsWon", pa.bool_()),
-            ("Interests", pa.list_(pa.string())),
-            ("Probability", pa.float64()),
-        ]
-    )
-    stamp = dt.datetime(2026, 3, 1, 12, 30, 15, 123000, tzinfo=dt.UTC)
-    batch = pa.record_batch(
-        [["o1"], [Decimal("1234.50")], [dt.date(2026, 4, 30)], [stamp], [True], [["Golf", "Wine"]], [0.25]],
-        schema=schema,
-    )
-    dest = destination(tmp_path)
-    run(dest, "Opportunity", batch)
+OPPORTUNITY = pa.schema(
+    [
+        ("Id", pa.string()),
+        ("Amount", pa.decimal128(18, 2)),
+        ("CloseDate", pa.date32()),
+        ("SystemModstamp", pa.timestamp("ms", tz="UTC")),
+        ("IsWon", pa.bool_()),
+        ("Interests", pa.list_(pa.string())),
+        ("Probability", pa.float64()),
+        ("Description", pa.string()),
+    ]
+)
+STAMP = dt.datetime(2026, 3, 1, 12, 30, 15, 123000, tzinfo=dt.UTC)
+AWKWARD = 'a "quoted", multi\nline \\ text, ünïcødé'
+OPPORTUNITY_ROWS = [
+    (
+        "o1",
+        Decimal("1234.50"),
+        dt.date(2026, 4, 30),
+        STAMP,
+        True,
+        ["Golf", 'Wine "red"', "a,b"],
+        0.25,
+        AWKWARD,
+    ),
+    ("o2", None, None, None, None, None, None, ""),
+    ("o3", Decimal("0.01"), dt.date(1999, 12, 31), STAMP, False, [], 1.0, None),
+]
+
+
+def opportunities() -> pa.RecordBatch:
+    return pa.record_batch([list(c) for c in zip(*OPPORTUNITY_ROWS, strict=True)], schema=OPPORTUNITY)
+
+
+def test_values_survive_exactly(warehouse: Warehouse) -> None:
+    """Decimals with their scale, dates, UTC datetimes, booleans, multipicklists, nulls vs empty text."""
+    dest = warehouse.open()
+    run(dest, "Opportunity", opportunities())
     dest.close()
+    assert warehouse.rows("Opportunity", None) == OPPORTUNITY_ROWS
+
+
+def test_duckdb_column_types(tmp_path: Path) -> None:
+    warehouse = duckdb_warehouse(tmp_path)
+    run(warehouse.open(), "Opportunity", opportunities())
     with duckdb.connect(str(tmp_path / "org" / "warehouse.duckdb")) as conn:
-        conn.execute("SET TimeZone = 'UTC'")
         types = dict(
             conn.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_name = 'Opportunity'"
             ).fetchall()
         )
-        row = conn.execute('SELECT * FROM main."Opportunity"').fetchone()
     assert types == {
         "Id": "VARCHAR",
         "Amount": "DECIMAL(18,2)",
@@ -187,12 +251,34 @@ def test_types_survive_faithfully(tmp_path: Path) -> None:
         "IsWon": "BOOLEAN",
         "Interests": "VARCHAR[]",
         "Probability": "DOUBLE",
+        "Description": "VARCHAR",
     }
-    assert row == ("o1", Decimal("1234.50"), dt.date(2026, 4, 30), stamp, True, ["Golf", "Wine"], 0.25)
 
 
-def test_tables_commit_from_threads_at_once(tmp_path: Path) -> None:
-    dest = destination(tmp_path)
+def test_postgresql_column_types(tmp_path: Path, scratch_pg_database: str) -> None:
+    warehouse = postgres_warehouse(tmp_path, scratch_pg_database)
+    run(warehouse.open(), "Opportunity", opportunities())
+    with psycopg.connect(scratch_pg_database) as conn:
+        types = dict(
+            conn.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 'public.\"Opportunity\"'::regclass AND attnum > 0"
+            ).fetchall()
+        )
+    assert types == {
+        "Id": "text",
+        "Amount": "numeric(18,2)",
+        "CloseDate": "date",
+        "SystemModstamp": "timestamp with time zone",
+        "IsWon": "boolean",
+        "Interests": "text[]",
+        "Probability": "double precision",
+        "Description": "text",
+    }
+
+
+def test_tables_commit_from_threads_at_once(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
     barrier = threading.Barrier(3)
     errors: list[BaseException] = []
 
@@ -214,14 +300,14 @@ def test_tables_commit_from_threads_at_once(tmp_path: Path) -> None:
         thread.join(timeout=60)
     assert errors == []
     for name in ("A", "B", "C"):
-        assert len(rows(tmp_path, name)) == 3000
+        assert len(warehouse.rows(name, None)) == 3000
         assert dest.cursor(name) == {"table": name}
 
 
-def test_bad_input_is_named(tmp_path: Path) -> None:
+def test_bad_input_is_named(warehouse: Warehouse) -> None:
     with pytest.raises(ConfigurationInvalid, match=r"destination_configuration\.schema"):
-        destination(tmp_path, schema="no such; schema")
-    dest = destination(tmp_path)
+        warehouse.open(schema="")
+    dest = warehouse.open()
     with pytest.raises(RequestRejected, match="primary key"):
         dest.prepare("Account", ACCOUNTS, ["Nope"], mode=BulkMode.REPLICATE)
     with pytest.raises(RequestRejected, match="not prepared"):
@@ -232,9 +318,9 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
     dest.close()
 
 
-def test_a_composite_key_merges_and_deletes_on_every_column(tmp_path: Path) -> None:
+def test_a_composite_key_merges_and_deletes_on_every_column(warehouse: Warehouse) -> None:
     schema = pa.schema([("Region", pa.string()), ("Code", pa.int32()), ("Value", pa.string())])
-    dest = destination(tmp_path)
+    dest = warehouse.open()
 
     def batch(*records: tuple[str, int, str]) -> pa.RecordBatch:
         return pa.record_batch([list(column) for column in zip(*records, strict=True)], schema=schema)
@@ -248,4 +334,4 @@ def test_a_composite_key_merges_and_deletes_on_every_column(tmp_path: Path) -> N
         "Rates", pa.record_batch([pa.array(["eu"]), pa.array([2], pa.int32())], names=["Region", "Code"])
     )
     dest.commit("Rates", None)
-    assert sorted(rows(tmp_path, "Rates")) == [("eu", 1, "a"), ("us", 1, "c2"), ("us", 2, "d")]
+    assert sorted(warehouse.rows("Rates", None)) == [("eu", 1, "a"), ("us", 1, "c2"), ("us", 2, "d")]
