@@ -1,0 +1,1 @@
+"""The data plane: what moves rows (bulk syncs, later model syncs), built on the connector protocols."""
