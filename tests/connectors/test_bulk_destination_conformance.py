@@ -335,3 +335,14 @@ def test_a_composite_key_merges_and_deletes_on_every_column(warehouse: Warehouse
     )
     dest.commit("Rates", None)
     assert sorted(warehouse.rows("Rates", None)) == [("eu", 1, "a"), ("us", 1, "c2"), ("us", 2, "d")]
+
+
+def test_a_reconciliation_removes_what_was_neither_retained_nor_loaded(warehouse: Warehouse) -> None:
+    dest = warehouse.open()
+    run(dest, "Account", accounts(("a1", "x", 1), ("a2", "y", 2), ("a3", "z", 3), ("a4", "w", 4)))
+    dest.prepare("Account", ACCOUNTS, ["Id"], mode=BulkMode.REPLICATE)
+    dest.load("Account", accounts(("a5", "new", 5)))
+    dest.retain("Account", pa.record_batch([pa.array(["a1"])], names=["Id"]))
+    dest.retain("Account", pa.record_batch([pa.array(["a3", "a9"])], names=["Id"]))
+    dest.commit("Account", None)
+    assert warehouse.rows("Account", None) == [("a1", "x", 1), ("a3", "z", 3), ("a5", "new", 5)]

@@ -152,6 +152,11 @@ class BulkSource(Protocol):
 
     def deletes(self, schema: Schema, cursor: Cursor) -> Iterator[pa.RecordBatch]: ...
 
+    def keys(self, schema: Schema) -> Iterator[pa.RecordBatch]:
+        """The primary key of every row that exists now (deleted ones excluded where the upstream keeps
+        them), for a reconciliation that catches deletes `deletes` cannot see."""
+        ...
+
 
 # --- BulkDestination ---------------------------------------------------------------------------------
 
@@ -189,7 +194,14 @@ class BulkDestination(Protocol):
     def load(self, table: str, batch: pa.RecordBatch) -> None: ...
 
     def delete(self, table: str, keys: pa.RecordBatch) -> None:
-        """Stage the removal of the rows whose primary key is in `keys` (its columns: the primary key)."""
+        """Stage the removal of the rows whose primary key is in `keys` (its columns: the primary key).
+        A key also loaded in the same run keeps the loaded row: what was read wins over what was deleted
+        (a soft-deleted record re-read with `IsDeleted` true stays, an undeleted one comes back)."""
+        ...
+
+    def retain(self, table: str, keys: pa.RecordBatch) -> None:
+        """Stage keys of rows that still exist upstream (a reconciliation: every key, over any number of
+        calls). At commit, rows whose key was neither retained nor loaded in this run are removed."""
         ...
 
     def commit(self, table: str, cursor: Cursor | None) -> None: ...

@@ -49,6 +49,7 @@ class _Staged:
     primary_key: tuple[str, ...]
     columns: list[str] = field(default_factory=list)
     deletes: bool = False
+    retained: bool = False
 
 
 class DuckDBDestination:
@@ -99,6 +100,7 @@ class DuckDBDestination:
             conn.execute("CREATE TEMP SEQUENCE stage_order")
             key_columns = ", ".join(_quoted(k) for k in primary_key) if primary_key else "NULL::VARCHAR AS k"
             conn.execute(f"CREATE TEMP TABLE stage_deletes AS SELECT {key_columns} FROM empty LIMIT 0")
+            conn.execute(f"CREATE TEMP TABLE stage_retained AS SELECT {key_columns} FROM empty LIMIT 0")
         except BaseException:
             conn.execute("ROLLBACK")
             conn.close()
@@ -126,6 +128,17 @@ class DuckDBDestination:
         staged.conn.execute("INSERT INTO stage_deletes BY NAME SELECT * FROM keys")
         staged.deletes = True
 
+    def retain(self, table: str, keys: pa.RecordBatch) -> None:
+        staged = self._staged(table)
+        if staged.mode is not BulkMode.REPLICATE:
+            return
+        if list(keys.schema.names) != list(staged.primary_key):
+            raise RequestRejected(
+                f"table {table}: retained keys must be the primary key {list(staged.primary_key)}"
+            )
+        staged.conn.execute("INSERT INTO stage_retained BY NAME SELECT * FROM keys")
+        staged.retained = True
+
     def commit(self, table: str, cursor: Cursor | None) -> None:
         """Apply the staged rows by mode and record `cursor`, in the table's one transaction."""
         staged = self._staged(table)
@@ -143,7 +156,14 @@ class DuckDBDestination:
                     f"INSERT INTO {target} ({columns}) SELECT {columns} FROM stage ORDER BY {_SEQUENCE}"
                 )
             else:
-                self._merge(conn, target, columns, staged.primary_key, deletes=staged.deletes)
+                self._merge(
+                    conn,
+                    target,
+                    columns,
+                    staged.primary_key,
+                    deletes=staged.deletes,
+                    retained=staged.retained,
+                )
             conn.execute(
                 f"INSERT OR REPLACE INTO {STATE_SCHEMA}.cursors VALUES (?, ?, ?, now())",
                 [self.namespace, table, None if cursor is None else json.dumps(cursor)],
@@ -234,8 +254,10 @@ class DuckDBDestination:
         primary_key: tuple[str, ...],
         *,
         deletes: bool,
+        retained: bool,
     ) -> None:
-        """Replicate: the last staged version of each key replaces the table's row; deleted keys go."""
+        """Replicate: the last staged version of each key replaces the table's row; deleted keys go, and
+        after a reconciliation so does every key neither retained nor loaded."""
         key = ", ".join(_quoted(k) for k in primary_key)
         conn.execute(
             f"CREATE TEMP TABLE latest AS SELECT {columns} FROM stage "
@@ -244,6 +266,8 @@ class DuckDBDestination:
         conn.execute(f"DELETE FROM {target} WHERE ({key}) IN (SELECT ({key}) FROM latest)")
         if deletes:
             conn.execute(f"DELETE FROM {target} WHERE ({key}) IN (SELECT ({key}) FROM stage_deletes)")
+        if retained:
+            conn.execute(f"DELETE FROM {target} WHERE ({key}) NOT IN (SELECT ({key}) FROM stage_retained)")
         conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM latest")
 
 

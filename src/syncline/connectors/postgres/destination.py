@@ -76,6 +76,7 @@ class _Staged:
     primary_key: tuple[str, ...]
     columns: list[str]
     deletes: bool = False
+    retained: bool = False
 
 
 class PostgresDestination:
@@ -130,6 +131,11 @@ class PostgresDestination:
                     "CREATE TEMP TABLE stage_deletes ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
                 ).format(keys, target)
             )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE stage_retained ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+                ).format(keys, target)
+            )
         except psycopg.Error as exc:
             conn.rollback()
             conn.close()
@@ -156,6 +162,17 @@ class PostgresDestination:
         self._copy(staged.conn, "stage_deletes", keys, table)
         staged.deletes = True
 
+    def retain(self, table: str, keys: pa.RecordBatch) -> None:
+        staged = self._staged(table)
+        if staged.mode is not BulkMode.REPLICATE or keys.num_rows == 0:
+            return
+        if list(keys.schema.names) != list(staged.primary_key):
+            raise RequestRejected(
+                f"table {table}: retained keys must be the primary key {list(staged.primary_key)}"
+            )
+        self._copy(staged.conn, "stage_retained", keys, table)
+        staged.retained = True
+
     def commit(self, table: str, cursor: Cursor | None) -> None:
         staged = self._staged(table)
         conn, target = staged.conn, self._target(table)
@@ -168,7 +185,14 @@ class PostgresDestination:
             elif staged.mode is BulkMode.APPEND:
                 conn.execute(insert + sql.SQL(" ORDER BY {}").format(sql.Identifier(_SEQUENCE)))
             else:
-                self._merge(conn, target, columns, staged.primary_key, deletes=staged.deletes)
+                self._merge(
+                    conn,
+                    target,
+                    columns,
+                    staged.primary_key,
+                    deletes=staged.deletes,
+                    retained=staged.retained,
+                )
             conn.execute(
                 "INSERT INTO _syncline.cursors VALUES (%s, %s, %s, now()) "
                 "ON CONFLICT (namespace, table_name) "
@@ -272,6 +296,7 @@ class PostgresDestination:
         primary_key: tuple[str, ...],
         *,
         deletes: bool,
+        retained: bool,
     ) -> None:
         """Replicate: the last staged version of each key replaces the table's row; deleted keys go."""
         keys = sql.SQL(", ").join(sql.Identifier(k) for k in primary_key)
@@ -288,6 +313,15 @@ class PostgresDestination:
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE ({}) IN (SELECT {} FROM stage_deletes)").format(
                     target, keys, keys
+                )
+            )
+        if retained:  # NOT EXISTS rather than NOT IN: no surprise from a NULL key
+            matches = sql.SQL(" AND ").join(
+                sql.SQL("r.{k} = t.{k}").format(k=sql.Identifier(k)) for k in primary_key
+            )
+            conn.execute(
+                sql.SQL("DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM stage_retained r WHERE {})").format(
+                    target, matches
                 )
             )
         conn.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM latest").format(target, columns, columns))

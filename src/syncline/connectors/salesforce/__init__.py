@@ -8,6 +8,7 @@ from syncline.connectors.base import (
     ConnectionType,
 )
 from syncline.connectors.capabilities import ApiMetering
+from syncline.connectors.salesforce.bulk_source import SalesforceBulkSource
 from syncline.connectors.salesforce.check import check_salesforce
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.connectors.salesforce.discovery import DISCOVERY
@@ -35,6 +36,7 @@ SALESFORCE = ConnectionType(
     # Tokens belong to one org and host: pointing elsewhere drops them.
     upstream_fields=("domain", "instance_url_override", "connect_mode"),
     model_source=SalesforceModelSource,
+    bulk_source=SalesforceBulkSource,
     discovery=DISCOVERY,
     oauth=SalesforceOAuth(),
     metering=ApiMetering(daily_cap=_daily_cap),

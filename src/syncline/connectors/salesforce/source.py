@@ -11,7 +11,7 @@ Calls go through the connection's shared tokens and API budget from the context.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -20,13 +20,13 @@ from syncline.connectors.base import ConnectorContext
 from syncline.connectors.errors import AuthorizationRequired
 from syncline.connectors.protocols import DEFAULT_BATCH_ROWS, DescribedField, Description, Relation
 from syncline.connectors.salesforce.check import needs_authorization
-from syncline.connectors.salesforce.client import SalesforceClient
+from syncline.connectors.salesforce.client import QueryPage, SalesforceClient
 from syncline.connectors.salesforce.config import SalesforceConfig
 from syncline.connectors.salesforce.session import client_for
 from syncline.connectors.salesforce.soql import select_columns
 from syncline.connectors.values import json_safe
 
-__all__ = ["SalesforceModelSource", "arrow_type"]
+__all__ = ["SalesforceModelSource", "arrow_type", "object_description", "rest_batches"]
 
 _ARROW: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -58,7 +58,7 @@ class SalesforceModelSource:
     def describe(self, relation: Relation) -> Description:
         if relation.table is not None:
             with self._client() as client:
-                return _object_description(client.rest.describe(relation.table))
+                return object_description(client.rest.describe(relation.table))
         assert relation.query is not None
         first = next(self.stream(relation, batch_rows=DEFAULT_BATCH_ROWS), None)
         schema = first.schema if first is not None else _text_schema(select_columns(relation.query) or [])
@@ -67,7 +67,7 @@ class SalesforceModelSource:
     def stream(self, relation: Relation, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         with self._client() as client:
             if relation.table is not None:
-                description = _object_description(client.rest.describe(relation.table))
+                description = object_description(client.rest.describe(relation.table))
                 names = [f.name for f in description.fields]
                 soql = f"SELECT {', '.join(names)} FROM {relation.table}"
                 yield from _batches(client, soql, description.arrow_schema(), names, batch_rows)
@@ -79,7 +79,7 @@ class SalesforceModelSource:
         return client_for(self.config, self.ctx)
 
 
-def _object_description(described: dict[str, Any]) -> Description:
+def object_description(described: dict[str, Any]) -> Description:
     fields = tuple(
         DescribedField(
             name=raw["name"],
@@ -100,9 +100,16 @@ def _batches(
     columns: list[str] | None,
     batch_rows: int,
 ) -> Iterator[pa.RecordBatch]:
+    return rest_batches(client.rest.query_pages(soql), schema, columns, batch_rows)
+
+
+def rest_batches(
+    pages: Iterable[QueryPage], schema: pa.Schema | None, columns: list[str] | None, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """REST query pages as batches of `batch_rows` rows, typed by `schema` (else by the first batch)."""
     pending: list[dict[str, Any]] = []
     total = 0
-    for page in client.rest.query_pages(soql):
+    for page in pages:
         total = page.total_size
         for record in page.records:
             pending.append(_flatten(record))

@@ -96,6 +96,7 @@ def copy_schema(
     *,
     next_cursor: Callable[[], Cursor | None],
     deletes: Callable[[], Iterable[pa.RecordBatch]] | None = None,
+    existing_keys: Callable[[], Iterable[pa.RecordBatch]] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[int], None] = lambda _rows: None,
     queue_batches: int = QUEUE_BATCHES,
@@ -103,6 +104,7 @@ def copy_schema(
     """Copy one schema's rows (and deleted keys) into `destination`, committing them with `next_cursor()`.
 
     `next_cursor` is asked once `rows` is exhausted (a `SchemaRead` knows its cursor only then).
+    `existing_keys`, when given, reconciles: rows whose key the source no longer has are removed.
 
     Raises:
         Stopped: `should_stop()` turned true; nothing of this run is visible.
@@ -129,6 +131,12 @@ def copy_schema(
                 renamed = keys.rename_columns([plan.shape.output_names.get(n, n) for n in keys.schema.names])
                 destination.delete(plan.table, renamed)
                 outcome.deleted += keys.num_rows
+        if existing_keys is not None and not plan.test:
+            for keys in existing_keys():
+                if should_stop():
+                    raise Stopped
+                renamed = keys.rename_columns([plan.shape.output_names.get(n, n) for n in keys.schema.names])
+                destination.retain(plan.table, renamed)
         outcome.cursor = None if plan.test else next_cursor()
         if should_stop():
             raise Stopped
