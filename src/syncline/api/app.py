@@ -21,6 +21,7 @@ from syncline.api.middleware.request_log import CatchAllMiddleware, RequestLogMi
 from syncline.api.middleware.versioning import VersionMiddleware
 from syncline.api.operations import polytomic_operation
 from syncline.api.routers import (
+    bulk_syncs,
     connection_types,
     connections,
     events,
@@ -80,6 +81,7 @@ def create_app(state: Services) -> FastAPI:
         users.router,
         connection_types.router,
         connections.router,
+        bulk_syncs.router,
         events.router,
         jobs.router,
         proxy.router,

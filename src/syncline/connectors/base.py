@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -134,6 +134,8 @@ class ConnectionType(Generic[C]):
         model_source: Builds its `ModelSource` (tables and queries; also the query runner), if any.
         bulk_source: Builds its `BulkSource`, if any.
         bulk_destination: Builds its `BulkDestination`, if any.
+        destination_options: Checks a bulk sync's `destination_configuration` for this type without
+            connecting (raises `ConfigurationInvalid` naming `destination_configuration.<key>`).
         sync_target: Builds its `SyncTarget`, if any.
         discovery: Lists its schemas and samples their records (bulk-sync source discovery), if any.
         oauth: How it authorizes through OAuth, if it does.
@@ -155,6 +157,7 @@ class ConnectionType(Generic[C]):
     model_source: ModelSourceFactory | None = None
     bulk_source: BulkSourceFactory | None = None
     bulk_destination: BulkDestinationFactory | None = None
+    destination_options: Callable[[Mapping[str, Any]], None] | None = None
     sync_target: SyncTargetFactory | None = None
     discovery: SourceDiscovery | None = None
     oauth: OAuthConnect | None = None

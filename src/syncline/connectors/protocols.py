@@ -121,7 +121,10 @@ class ModelSource(Protocol):
 
 
 class SchemaRead(Protocol):
-    """One schema's rows since a cursor: iterate the batches, then ask `cursor` where to start next time."""
+    """One schema's rows since a cursor: iterate the batches, then ask `cursor` where to start next time.
+    `arrow_schema` is known before the first batch (the destination table is prepared from it)."""
+
+    arrow_schema: pa.Schema
 
     def __iter__(self) -> Iterator[pa.RecordBatch]: ...
 

@@ -12,6 +12,7 @@ from syncline.runtime.jobs import JobRun, job_kind
 from syncline.runtime.queries import QUERY_KIND, run_query
 from syncline.runtime.retry import with_retries
 from syncline.runtime.schema_cache import SCHEMA_REFRESH_KIND
+from syncline.services import bulk_sync_runs  # noqa: F401 - registers the bulksync kind
 from syncline.services import connections as rules
 from syncline.services.container import Services
 from syncline.services.status import record_upstream_failure

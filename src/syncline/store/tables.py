@@ -271,3 +271,67 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class BulkSync(Base):
+    """A bulk sync (ELT): its connections and active flag as columns, every other setting as sent."""
+
+    __tablename__ = "bulk_syncs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    source_connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    destination_connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # mode, destination/source configuration, schedules, name normalization, cutoffs, limits, policies.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class BulkSyncSchema(Base):
+    """One source schema (table, object) of a bulk sync: enabled or not, and how it is copied."""
+
+    __tablename__ = "bulk_sync_schemas"
+
+    sync_id: Mapped[str] = mapped_column(ForeignKey("bulk_syncs.id", ondelete="CASCADE"), primary_key=True)
+    schema_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # fields, filters, partition_key, tracking_field, user_output_name, data_cutoff_timestamp, ...
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class BulkSyncExecution(Base):
+    """One run of a bulk sync; `schemas` holds each schema's status and counts."""
+
+    __tablename__ = "bulk_sync_executions"
+    __table_args__ = (Index("ix_bulk_sync_executions_sync_created", "sync_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    sync_id: Mapped[str] = mapped_column(ForeignKey("bulk_syncs.id", ondelete="CASCADE"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(32), default="manual")
+    # created | running | canceling | canceled | completed | failed | interrupted
+    status: Mapped[str] = mapped_column(String(32), default="created")
+    status_message: Mapped[str | None] = mapped_column(Text)
+    fetch_mode: Mapped[str] = mapped_column(String(16), default="incremental")
+    resync_mode: Mapped[str | None] = mapped_column(String(16))
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    schemas: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()

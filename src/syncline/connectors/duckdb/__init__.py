@@ -10,7 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.duckdb.check import check_duckdb
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path, placement
-from syncline.connectors.duckdb.destination import DuckDBDestination
+from syncline.connectors.duckdb.destination import DuckDBDestination, check_options
 from syncline.connectors.duckdb.discovery import DISCOVERY
 from syncline.connectors.duckdb.source import DuckDBModelSource
 
@@ -25,6 +25,7 @@ DUCKDB = ConnectionType(
     checker=check_duckdb,
     model_source=DuckDBModelSource,
     bulk_destination=DuckDBDestination,
+    destination_options=check_options,
     placement=placement,
     discovery=DISCOVERY,
 )

@@ -28,7 +28,7 @@ from syncline.connectors.duckdb.config import DuckDBConfig, database_path
 from syncline.connectors.errors import ConfigurationInvalid, FieldError, RequestRejected
 from syncline.connectors.protocols import BulkMode, Cursor
 
-__all__ = ["DEFAULT_NAMESPACE", "DuckDBDestination"]
+__all__ = ["DEFAULT_NAMESPACE", "DuckDBDestination", "check_options"]
 
 DEFAULT_NAMESPACE = "main"
 STATE_SCHEMA = "_syncline"
@@ -282,6 +282,25 @@ def _supertype(conn: duckdb.DuckDBPyConnection, old: str, new: str) -> str:
     except duckdb.Error:
         return "VARCHAR"
     return str(row[0]) if row else "VARCHAR"
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """A bulk sync's `destination_configuration` for this type: `schema` (optional), nothing else.
+
+    Raises:
+        ConfigurationInvalid: An unknown key, or a schema name that cannot be used.
+    """
+    unknown = sorted(set(options) - {"schema"})
+    if unknown:
+        raise ConfigurationInvalid(
+            [
+                FieldError(
+                    f"destination_configuration.{key}", "is not a setting of this destination (schema)"
+                )
+                for key in unknown
+            ]
+        )
+    _namespace(options)
 
 
 def _namespace(options: Mapping[str, Any]) -> str:

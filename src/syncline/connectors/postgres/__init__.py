@@ -10,7 +10,7 @@ from syncline.connectors.base import (
 )
 from syncline.connectors.postgres.check import check_postgres
 from syncline.connectors.postgres.config import PostgresConfig
-from syncline.connectors.postgres.destination import PostgresDestination
+from syncline.connectors.postgres.destination import PostgresDestination, check_options
 from syncline.connectors.postgres.discovery import DISCOVERY
 from syncline.connectors.postgres.source import PostgresModelSource
 
@@ -27,5 +27,6 @@ POSTGRESQL = ConnectionType(
     upstream_fields=("hostname", "port", "database", "ssh", "ssh_host", "ssh_port"),
     model_source=PostgresModelSource,
     bulk_destination=PostgresDestination,
+    destination_options=check_options,
     discovery=DISCOVERY,
 )

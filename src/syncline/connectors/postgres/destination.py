@@ -34,7 +34,7 @@ from syncline.connectors.postgres.check import connect
 from syncline.connectors.postgres.config import PostgresConfig
 from syncline.connectors.protocols import BulkMode, Cursor
 
-__all__ = ["DEFAULT_NAMESPACE", "PostgresDestination", "pg_type"]
+__all__ = ["DEFAULT_NAMESPACE", "PostgresDestination", "check_options", "pg_type"]
 
 DEFAULT_NAMESPACE = "public"
 STATE_SCHEMA = "_syncline"
@@ -365,6 +365,25 @@ def _widened(old: str, new: str) -> str:
             wider = old if chain.index(base_old) >= chain.index(base_new) else new
             return "numeric" if wider.startswith("numeric") else wider  # any precision: unconstrained
     return "text"
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """A bulk sync's `destination_configuration` for this type: `schema` (optional), nothing else.
+
+    Raises:
+        ConfigurationInvalid: An unknown key, or a schema name that cannot be used.
+    """
+    unknown = sorted(set(options) - {"schema"})
+    if unknown:
+        raise ConfigurationInvalid(
+            [
+                FieldError(
+                    f"destination_configuration.{key}", "is not a setting of this destination (schema)"
+                )
+                for key in unknown
+            ]
+        )
+    _namespace(options)
 
 
 def _namespace(options: Mapping[str, Any]) -> str:

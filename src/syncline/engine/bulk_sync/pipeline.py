@@ -77,7 +77,7 @@ class SchemaCopy:
     source_schema: pa.Schema
     primary_key: tuple[str, ...]
     mode: BulkMode
-    shape: Shape = Shape()
+    shape: Shape = field(default_factory=Shape)
     test: bool = False
 
 
