@@ -114,7 +114,16 @@ def serve(
         certificates = {"ssl_certfile": str(cert_path), "ssl_keyfile": str(key_path)}
     typer.echo(banner(org, ca_path))
     try:
-        uvicorn.run(create_app(org), host=host, port=port, log_level=log_level.lower(), **certificates)
+        # uvicorn's own `date` and `server` headers are lower case: the app sends `Date` instead.
+        uvicorn.run(
+            create_app(org, date_header=True),
+            host=host,
+            port=port,
+            log_level=log_level.lower(),
+            server_header=False,
+            date_header=False,
+            **certificates,
+        )
     finally:
         org.close()
 

@@ -95,6 +95,6 @@ class Clock:
         return f"{prefix}{millis:03d}Z"
 
     def advance_past(self, stored: str) -> None:
-        """After a restart, never hand out a stamp before one already stored (one record's never goes back)."""
+        """After a restart, never stamp before a stored stamp: one record's never goes back."""
         with self._lock:
             self._last = max(self._last, _millis(parse_storage(stored)))

@@ -151,6 +151,10 @@ def test_sfemu_serve_tls_answers_soap_login(tmp_path: Path) -> None:
         )
         assert response.status_code == 200
         assert response.json()["instance_url"] == f"https://127.0.0.1:{port}"
+        names = [name for name, _ in response.headers.raw]
+        assert b"Date" in names
+        assert b"Content-Type" in names
+        assert not [name for name in names if name.islower()], names
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=15)[0].decode()
