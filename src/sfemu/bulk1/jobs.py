@@ -183,10 +183,21 @@ def run_batch(org: Org, store: JobStore, job_id: str, batch_id: str) -> None:
         store.save_batch(batch)
 
 
-def settle_batches(org: Org, store: JobStore, job: Info) -> None:
+def settle_batches(org: Org, store: JobStore, job: Info, *, wait: bool = False) -> list[Info]:
+    """The job's batches, each finished first unless within its processing time (then `InProgress`).
+
+    `wait` runs them all to the end now, processing time or not (closing a job).
+    """
+    shown = []
     for batch in store.batches(job["id"]):
         if batch["state"] in ("Queued", "InProgress"):
-            store.settle(batch["id"], partial(run_batch, org, store, job["id"], batch["id"]))
+            task = partial(run_batch, org, store, job["id"], batch["id"])
+            if not store.settle(batch["id"], task, wait=wait):
+                shown.append({**batch, "state": "InProgress"})
+                continue
+            batch = store.batch(job["id"], batch["id"]) or batch
+        shown.append(batch)
+    return shown
 
 
 def close_job(org: Org, store: JobStore, job: Info, state: str) -> Info:
@@ -195,7 +206,7 @@ def close_job(org: Org, store: JobStore, job: Info, state: str) -> Info:
         raise BulkError(400, "InvalidJob", f"Invalid state: {state}; set Closed or Aborted")
     if job["state"] != "Open":
         raise BulkError(400, "InvalidJobState", f"Job {job['id']} is not open: its state is {job['state']}")
-    settle_batches(org, store, job)
+    settle_batches(org, store, job, wait=True)
     for batch in store.batches(job["id"]):
         org.locks.release(batch["id"])
     job["state"] = state
