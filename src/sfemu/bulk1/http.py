@@ -123,9 +123,10 @@ def create_job(request: Request) -> Response:
 
 @bulk_endpoint
 def get_job(request: Request) -> Response:
-    jobs = store(request)
+    """The job's counters over its batches as a batch poll would show them (finished, or InProgress)."""
+    org, jobs = org_of(request), store(request)
     job = _job(request, jobs, by_request=True)
-    return job_response(job_info(jobs, job), request.state.bulk_json)
+    return job_response(job_info(jobs, job, settle_batches(org, jobs, job)), request.state.bulk_json)
 
 
 @bulk_endpoint

@@ -112,9 +112,10 @@ def _pk_chunking(header: str | None) -> dict[str, Any] | None:
     return settings if enabled else None
 
 
-def job_info(store: JobStore, job: Info) -> Info:
-    """The job with its batch and record counters, summed over its batches."""
-    batches = store.batches(job["id"])
+def job_info(store: JobStore, job: Info, batches: list[Info] | None = None) -> Info:
+    """The job with its batch and record counters, summed over its batches (as given, or stored)."""
+    if batches is None:
+        batches = store.batches(job["id"])
     counts = {
         state: sum(1 for b in batches if b["state"] == state)
         for state in ("Queued", "InProgress", "Completed", "Failed")

@@ -92,11 +92,13 @@ def test_bulk1_batches_run_for_their_processing_time(
         ).json()
         batch = client.post(f"{ASYNC}/{job['id']}/batch", json=[{"Name": "Acme"}]).json()
         listed = client.get(f"{ASYNC}/{job['id']}/batch").json()
+        running = client.get(f"{ASYNC}/{job['id']}").json()
         states = _poll(
             client, f"{ASYNC}/{job['id']}/batch/{batch['id']}", lambda info: info["state"] == "Completed"
         )
         results = client.get(f"{ASYNC}/{job['id']}/batch/{batch['id']}/result").json()
     assert [b["state"] for b in listed["batchInfo"]] == ["InProgress"]
+    assert (running["numberBatchesInProgress"], running["numberBatchesCompleted"]) == (1, 0)
     assert states[0] == "InProgress"
     assert [r["success"] for r in results] == [True]
 
