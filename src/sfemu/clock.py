@@ -3,7 +3,8 @@
 Salesforce stamps a record with the time its transaction commits: never ahead of the server's clock,
 never backwards for one record, and many rows of one bulk load share a millisecond. The clock does the
 same, so a reader bounded by "now" (`SystemModstamp <= now`) sees every committed row, and a reader with
-a strict `SystemModstamp > last_seen` cursor finds out about rows that share its last millisecond.
+a strict `SystemModstamp > last_seen` cursor misses rows that share its last millisecond, as it would on
+Salesforce.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Clock:
         self._wall = wall  # milliseconds since the epoch; tests pass a controlled one
         self._last = _millis(datetime.min.replace(tzinfo=UTC))
         self._lock = threading.Lock()
-        # While back-dating (`backdated`): the next stamp, how many stamps share it, and the end.
+        # While back-dating (`backdated`): [current stamp, stamps given it so far, stamps per ms, last stamp].
         self._replay: list[int] | None = None
         # The formatted `YYYY-MM-DDTHH:MM:SS.` of the last second stamped: only the millis change within it.
         self._second: tuple[int, str] = (-1, "")
