@@ -134,3 +134,30 @@ def test_simple_salesforce_waits_for_a_slow_bulk_query(
     seed(bulk_org.server.org, "demo")
     pages = list(bulk_org.salesforce().bulk2.Account.query("SELECT Id FROM Account", wait=0.1))
     assert sum(len(page.splitlines()) - 1 for page in pages) == DEMO_ACCOUNTS
+
+
+def test_closing_a_bulk1_job_finishes_its_batches_once(
+    sfemu_server_factory: Callable[..., EmulatorServer],
+) -> None:
+    bulk_org = attach(sfemu_server_factory(bulk_processing_seconds=0.3))
+    with bulk_org.bulk1_client() as client:
+        job = client.post(
+            ASYNC, json={"operation": "insert", "object": "Account", "contentType": "JSON"}
+        ).json()
+        batch = client.post(f"{ASYNC}/{job['id']}/batch", json=[{"Name": "Acme"}, {"Name": "Globex"}]).json()
+        closed = client.post(f"{ASYNC}/{job['id']}", json={"state": "Closed"}).json()
+        info = client.get(f"{ASYNC}/{job['id']}/batch/{batch['id']}").json()
+        # A later batch runs after the first one's own (queued) run, on the one writer: once it is done,
+        # that run has had its chance to write the records a second time.
+        later = client.post(
+            ASYNC, json={"operation": "insert", "object": "Account", "contentType": "JSON"}
+        ).json()
+        marker = client.post(f"{ASYNC}/{later['id']}/batch", json=[{"Name": "Initech"}]).json()
+        _poll(
+            client, f"{ASYNC}/{later['id']}/batch/{marker['id']}", lambda info: info["state"] == "Completed"
+        )
+    with bulk_org.client() as client:
+        total = client.get("/services/data/v62.0/query", params={"q": "SELECT COUNT() FROM Account"}).json()
+    assert (closed["state"], closed["numberBatchesCompleted"]) == ("Closed", 1)
+    assert info["state"] == "Completed"
+    assert total["totalSize"] == 3
