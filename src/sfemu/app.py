@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,9 +16,16 @@ from sfemu.errors import OAuthError, SalesforceError
 from sfemu.middleware import ApiCallMiddleware
 from sfemu.org import Org
 from sfemu.rest.http import routes as rest_routes
+from sfemu.wire import SalesforceHeaders
+
+# Salesforce compresses any body when the client sends `Accept-Encoding: gzip`; empty bodies (204) stay empty.
+GZIP_MINIMUM = 1
+# The fastest level: a million-row Bulk download must cost the emulator little (level 9 is ~5x slower).
+GZIP_LEVEL = 1
 
 
-def create_app(org: Org) -> Starlette:
+def create_app(org: Org, *, date_header: bool = False) -> Starlette:
+    """The app; `date_header=True` adds `Date` itself, for a server whose own is turned off."""
     app = Starlette(
         routes=[*auth_routes(), *bulk2_routes(), *bulk1_routes(), *rest_routes(), *admin_routes()],
         exception_handlers={
@@ -28,8 +36,12 @@ def create_app(org: Org) -> Starlette:
         },
     )
     app.state.org = org
+    # Innermost first. Gzip sits inside the API-call middleware, so a simulated connection reset is
+    # sent uncompressed; headers are recased last, after everyone has added theirs.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=GZIP_LEVEL)
     app.add_middleware(ApiCallMiddleware, org=org)
     app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(SalesforceHeaders, date=date_header)
     return app
 
 

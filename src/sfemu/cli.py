@@ -18,6 +18,7 @@ from sfemu.config import (
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
+    SERVE_BULK_PROCESSING_SECONDS,
     EmulatorConfig,
 )
 from sfemu.org import Org
@@ -71,6 +72,10 @@ def serve(
     duplicate_rule_email: Annotated[
         bool, Option("--duplicate-rule-email", help="DUPLICATES_DETECTED on a Lead/Contact Email.")
     ] = False,
+    bulk_processing_seconds: Annotated[
+        float,
+        Option(min=0, help="How long a Bulk job or batch runs before a poll sees it done (0: at once)."),
+    ] = SERVE_BULK_PROCESSING_SECONDS,
     no_multicurrency: Annotated[
         bool, Option("--no-multicurrency", help="A single-currency org (no CurrencyIsoCode fields).")
     ] = False,
@@ -97,6 +102,7 @@ def serve(
         token_ttl_seconds=token_ttl,
         rotate_refresh_tokens=rotate_refresh_tokens,
         duplicate_rule_email=duplicate_rule_email,
+        bulk_processing_seconds=bulk_processing_seconds,
         latency_ms=latency_ms,
         error_rate=error_rate,
         reset_rate=reset_rate,
@@ -114,7 +120,16 @@ def serve(
         certificates = {"ssl_certfile": str(cert_path), "ssl_keyfile": str(key_path)}
     typer.echo(banner(org, ca_path))
     try:
-        uvicorn.run(create_app(org), host=host, port=port, log_level=log_level.lower(), **certificates)
+        # uvicorn's own `date` and `server` headers are lower case: the app sends `Date` instead.
+        uvicorn.run(
+            create_app(org, date_header=True),
+            host=host,
+            port=port,
+            log_level=log_level.lower(),
+            server_header=False,
+            date_header=False,
+            **certificates,
+        )
     finally:
         org.close()
 

@@ -10,6 +10,7 @@ DEFAULT_CLIENT_ID = "sfemu"
 DEFAULT_CLIENT_SECRET = "sfemu-secret"
 DEFAULT_USERNAME = "admin@sfemu.local"
 DEFAULT_PASSWORD = "sfemu"
+SERVE_BULK_PROCESSING_SECONDS = 1.5
 
 
 @dataclass
@@ -32,6 +33,9 @@ class EmulatorConfig:
     query_page_size: int = 2000
     max_concurrent_long_requests: int = 25
     duplicate_rule_email: bool = False  # DUPLICATES_DETECTED on Lead/Contact Email
+    # How long a Bulk job or batch runs before a poll sees it finished. `sfemu serve` defaults to a
+    # realistic SERVE_BULK_PROCESSING_SECONDS; an org built in code (tests) finishes jobs at once.
+    bulk_processing_seconds: float = 0.0
     # --- faults --------------------------------------------------------------------------------
     latency_ms: int = 0
     error_rate: float = 0.0  # share of API calls answered with a 5xx
@@ -54,6 +58,7 @@ class EmulatorConfig:
         "query_page_size",
         "max_concurrent_long_requests",
         "duplicate_rule_email",
+        "bulk_processing_seconds",
         "latency_ms",
         "error_rate",
         "reset_rate",
@@ -80,6 +85,10 @@ class EmulatorConfig:
                     raise ValueError(f"{key} must be true or false")
             elif isinstance(current, int) and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ValueError(f"{key} must be an integer")
+            elif key == "bulk_processing_seconds":
+                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                    raise ValueError(f"{key} must be a number of seconds, 0 or more")
+                value = float(value)
             elif isinstance(current, float):
                 if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                     raise ValueError(f"{key} must be a number between 0 and 1")

@@ -46,7 +46,7 @@ class Org:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(config.data_dir / "org.db")
         self.clock = Clock()
-        self.stats = Stats()
+        self.stats = Stats(config.data_dir / "api-usage.json")
         self.records = RecordStore(
             self.db, self.schema, self.clock, duplicate_rule=lambda: self.config.duplicate_rule_email
         )

@@ -54,6 +54,8 @@ def test_serve_builds_the_org_from_the_flags(served: dict[str, Any], tmp_path: P
             "my-app",
             "--public-url",
             "https://emu.local:9999",
+            "--bulk-processing-seconds",
+            "0",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -61,6 +63,7 @@ def test_serve_builds_the_org_from_the_flags(served: dict[str, Any], tmp_path: P
     assert (config.port, config.token_ttl_seconds, config.rotate_refresh_tokens) == (9999, 60, True)
     assert (config.multicurrency, config.error_rate, config.client_id) == (False, 0.25, "my-app")
     assert config.base_url == "https://emu.local:9999"
+    assert config.bulk_processing_seconds == 0
     assert served["port"] == 9999
     assert "ssl_certfile" not in served
     assert "https://emu.local:9999" in result.output
@@ -69,6 +72,7 @@ def test_serve_builds_the_org_from_the_flags(served: dict[str, Any], tmp_path: P
 def test_serve_prints_how_to_connect(served: dict[str, Any], tmp_path: Path) -> None:
     result = runner.invoke(cli.app, ["serve", "--data-dir", str(tmp_path)])
     org = served["app"].state.org
+    assert org.config.bulk_processing_seconds == 1.5  # Bulk jobs take a realistic while by default
     for text in (
         "http://127.0.0.1:8443",
         "client_id=sfemu",
@@ -151,6 +155,10 @@ def test_sfemu_serve_tls_answers_soap_login(tmp_path: Path) -> None:
         )
         assert response.status_code == 200
         assert response.json()["instance_url"] == f"https://127.0.0.1:{port}"
+        names = [name for name, _ in response.headers.raw]
+        assert b"Date" in names
+        assert b"Content-Type" in names
+        assert not [name for name in names if name.islower()], names
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=15)[0].decode()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sfemu import ids
+from sfemu.clock import format_storage
 from sfemu.config import EmulatorConfig
 from sfemu.errors import SalesforceError
 from sfemu.org import Org
@@ -68,7 +70,7 @@ def test_create_fills_system_fields_and_owner(org: Org) -> None:
     assert stored["IsDeleted"] == 0
 
 
-def test_system_modstamp_strictly_increases(org: Org) -> None:
+def test_system_modstamp_never_goes_back_nor_ahead_of_the_wall_clock(org: Org) -> None:
     account = create(org, "Account", Name="Acme")
     obj = org.schema.get("Account")
     assert obj is not None
@@ -76,8 +78,8 @@ def test_system_modstamp_strictly_increases(org: Org) -> None:
     for n in range(20):
         org.records.update(obj, account, {"Name": f"Acme {n}"}, user_id=org.user_id)
         stamps.append(row(org, "Account", account)["SystemModstamp"])
+        assert str(stamps[-1]) <= format_storage(datetime.now(UTC))
     assert stamps == sorted(stamps)
-    assert len(set(stamps)) == len(stamps)
 
 
 def test_fifteen_character_ids_are_accepted_everywhere(org: Org) -> None:
@@ -248,3 +250,42 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert row(second, "Account", account)["Name"] == "Persistent"
     assert create(second, "Account", Name="Next") > account
     second.close()
+
+
+@pytest.mark.parametrize(
+    ("stage", "probability", "category"),
+    [
+        ("Prospecting", 10, "Pipeline"),
+        ("Negotiation/Review", 90, "Pipeline"),
+        ("Closed Won", 100, "Closed"),
+        ("Closed Lost", 0, "Omitted"),
+    ],
+)
+def test_opportunity_probability_and_forecast_category_default_from_the_stage(
+    org: Org, stage: str, probability: int, category: str
+) -> None:
+    account = create(org, "Account", Name="Acme")
+    opportunity = create(
+        org, "Opportunity", Name="Deal", AccountId=account, StageName=stage, CloseDate="2026-06-30"
+    )
+    stored = row(org, "Opportunity", opportunity)
+    assert (stored["Probability"], stored["ForecastCategoryName"]) == (probability, category)
+
+
+def test_a_stage_change_brings_its_defaults_unless_the_save_sets_them(org: Org) -> None:
+    obj = org.schema.get("Opportunity")
+    assert obj is not None
+    deal = create(
+        org, "Opportunity", Name="Deal", StageName="Prospecting", CloseDate="2026-06-30", Probability=35
+    )
+    assert row(org, "Opportunity", deal)["Probability"] == 35  # given on create: kept
+    org.records.update(obj, deal, {"Name": "Deal 2"}, user_id=org.user_id)
+    assert row(org, "Opportunity", deal)["Probability"] == 35  # the stage did not change
+    org.records.update(obj, deal, {"StageName": "Closed Won"}, user_id=org.user_id)
+    stored = row(org, "Opportunity", deal)
+    assert (stored["Probability"], stored["ForecastCategoryName"], stored["IsWon"]) == (100, "Closed", 1)
+    org.records.update(
+        obj, deal, {"StageName": "Qualification", "ForecastCategoryName": "Best Case"}, user_id=org.user_id
+    )
+    stored = row(org, "Opportunity", deal)
+    assert (stored["Probability"], stored["ForecastCategoryName"]) == (10, "Best Case")

@@ -123,9 +123,10 @@ def create_job(request: Request) -> Response:
 
 @bulk_endpoint
 def get_job(request: Request) -> Response:
-    jobs = store(request)
+    """The job's counters over its batches as a batch poll would show them (finished, or InProgress)."""
+    org, jobs = org_of(request), store(request)
     job = _job(request, jobs, by_request=True)
-    return job_response(job_info(jobs, job), request.state.bulk_json)
+    return job_response(job_info(jobs, job, settle_batches(org, jobs, job)), request.state.bulk_json)
 
 
 @bulk_endpoint
@@ -199,7 +200,8 @@ def _settled_batch(request: Request, org: Org, jobs: JobStore, job: Info) -> Inf
         raise BulkError(400, "InvalidBatch", f"Invalid batch id: {batch_id}")
     if batch["state"] in ("Queued", "InProgress"):
         job_id, settling = job["id"], batch["id"]
-        jobs.settle(settling, lambda: run_batch(org, jobs, job_id, settling))
+        if not jobs.settle(settling, lambda: run_batch(org, jobs, job_id, settling)):
+            return {**batch, "state": "InProgress"}  # within the org's processing time
         batch = jobs.batch(job_id, settling)
         assert batch is not None
     return batch
@@ -209,8 +211,7 @@ def _settled_batch(request: Request, org: Org, jobs: JobStore, job: Info) -> Inf
 def list_batches(request: Request) -> Response:
     org, jobs = org_of(request), store(request)
     job = _job(request, jobs, by_request=False)
-    settle_batches(org, jobs, job)
-    return batch_list_response(jobs.batches(job["id"]), request.state.bulk_json)
+    return batch_list_response(settle_batches(org, jobs, job), request.state.bulk_json)
 
 
 @bulk_endpoint

@@ -112,9 +112,10 @@ def _pk_chunking(header: str | None) -> dict[str, Any] | None:
     return settings if enabled else None
 
 
-def job_info(store: JobStore, job: Info) -> Info:
-    """The job with its batch and record counters, summed over its batches."""
-    batches = store.batches(job["id"])
+def job_info(store: JobStore, job: Info, batches: list[Info] | None = None) -> Info:
+    """The job with its batch and record counters, summed over its batches (as given, or stored)."""
+    if batches is None:
+        batches = store.batches(job["id"])
     counts = {
         state: sum(1 for b in batches if b["state"] == state)
         for state in ("Queued", "InProgress", "Completed", "Failed")
@@ -183,10 +184,21 @@ def run_batch(org: Org, store: JobStore, job_id: str, batch_id: str) -> None:
         store.save_batch(batch)
 
 
-def settle_batches(org: Org, store: JobStore, job: Info) -> None:
+def settle_batches(org: Org, store: JobStore, job: Info, *, wait: bool = False) -> list[Info]:
+    """The job's batches, each finished first unless within its processing time (then `InProgress`).
+
+    `wait` runs them all to the end now, processing time or not (closing a job).
+    """
+    shown = []
     for batch in store.batches(job["id"]):
         if batch["state"] in ("Queued", "InProgress"):
-            store.settle(batch["id"], partial(run_batch, org, store, job["id"], batch["id"]))
+            task = partial(run_batch, org, store, job["id"], batch["id"])
+            if not store.settle(batch["id"], task, wait=wait):
+                shown.append({**batch, "state": "InProgress"})
+                continue
+            batch = store.batch(job["id"], batch["id"]) or batch
+        shown.append(batch)
+    return shown
 
 
 def close_job(org: Org, store: JobStore, job: Info, state: str) -> Info:
@@ -195,7 +207,7 @@ def close_job(org: Org, store: JobStore, job: Info, state: str) -> Info:
         raise BulkError(400, "InvalidJob", f"Invalid state: {state}; set Closed or Aborted")
     if job["state"] != "Open":
         raise BulkError(400, "InvalidJobState", f"Job {job['id']} is not open: its state is {job['state']}")
-    settle_batches(org, store, job)
+    settle_batches(org, store, job, wait=True)
     for batch in store.batches(job["id"]):
         org.locks.release(batch["id"])
     job["state"] = state

@@ -55,9 +55,13 @@ def job_in_path(jobs: JobStore, request: Request, kind: str) -> Info:
 def settled_job(
     org: Org, jobs: JobStore, request: Request, kind: str, process: Callable[[Org, JobStore, str], None]
 ) -> Info:
-    """The job in the path, processed (or waited for) first if still running: the first poll sees it done."""
+    """The job in the path, processed (or waited for) first if still running.
+
+    Within the org's `bulk_processing_seconds` a job shows `InProgress`; after it, it is done.
+    """
     job = job_in_path(jobs, request, kind)
     if job["state"] in PROCESSING:
-        jobs.settle(job["id"], lambda: process(org, jobs, job["id"]))
+        if not jobs.settle(job["id"], lambda: process(org, jobs, job["id"])):
+            return {**job, "state": "InProgress"}
         job = job_in_path(jobs, request, kind)
     return job

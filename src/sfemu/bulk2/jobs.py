@@ -11,8 +11,9 @@ Tables (created with the org, or by `ensure_tables`):
 Uploads and query results are files named after their job or batch id, so jobs survive a restart.
 
 Processing runs on worker threads of the org: a job closed or created (2.0) or a batch added (1.0) is
-queued at once, and whoever asks for its state first waits for it (`settle`), so a client's first poll
-always sees a finished job. Writes run one at a time in submission order; queries run two at a time.
+queued after the org's `bulk_processing_seconds` (zero: at once). Until then a poll sees it still running,
+as on a real org, so clients' polling and resume paths run; after it, whoever asks for its state first
+waits for it (`settle`). Writes run one at a time in submission order; queries run two at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -80,6 +82,10 @@ class JobStore:
         self._pending: dict[str, Future[None]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        # Jobs and batches in their processing time: when each is due, and the timer that queues it.
+        self._due: dict[str, float] = {}
+        self._timers: dict[str, threading.Timer] = {}
+        self._closed = False
 
     # --- ids and files -------------------------------------------------------------------------
 
@@ -181,22 +187,52 @@ class JobStore:
     # --- processing ------------------------------------------------------------------------------
 
     def submit(self, key: str, task: Callable[[], None], *, reads_only: bool = False) -> None:
-        """Queue `task` (idempotent: it checks the state it works on) on the org's bulk workers."""
+        """Queue `task` (idempotent: it checks the state it works on) once its processing time is up."""
+        delay = self.org.config.bulk_processing_seconds
+        if delay <= 0:
+            self._queue(key, task, reads_only)
+            return
+        timer = threading.Timer(delay, self._queue, (key, task, reads_only))
+        timer.daemon = True
+        with self._guard:
+            self._due[key] = time.monotonic() + delay
+            self._timers[key] = timer
+        timer.start()
+
+    def _queue(self, key: str, task: Callable[[], None], reads_only: bool) -> None:
         worker = self._reader if reads_only else self._writer
         with self._guard:
-            self._pending[key] = worker.submit(self._exclusive, key, task)
+            self._timers.pop(key, None)
+            if not self._closed:
+                self._pending[key] = worker.submit(self._exclusive, key, task)
 
-    def settle(self, key: str, task: Callable[[], None]) -> None:
-        """Make sure `task` has run: wait for its queued run, or run it here (after a restart)."""
+    def processing(self, key: str) -> bool:
+        """True while `key` is within its processing time: a poll shows it InProgress."""
         with self._guard:
+            due = self._due.get(key)
+            if due is not None and time.monotonic() >= due:
+                del self._due[key]
+                due = None
+        return due is not None
+
+    def settle(self, key: str, task: Callable[[], None], *, wait: bool = False) -> bool:
+        """Make sure `task` has run: wait for its queued run, or run it here (after a restart).
+
+        Within its processing time it is left alone (False), unless `wait`: then it runs now.
+        """
+        if self.processing(key) and not wait:
+            return False
+        with self._guard:
+            self._due.pop(key, None)
             future = self._pending.get(key)
         if future is not None:
             future.result()
             with self._guard:
                 if self._pending.get(key) is future:
                     del self._pending[key]
-            return
+            return True
         self._exclusive(key, task)
+        return True
 
     @contextmanager
     def locked(self, key: str) -> Iterator[None]:
@@ -214,6 +250,11 @@ class JobStore:
                 log.exception("bulk task %s failed", key)
 
     def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            timers = list(self._timers.values())
+        for timer in timers:
+            timer.cancel()
         self._writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
 

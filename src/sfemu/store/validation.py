@@ -22,6 +22,19 @@ from sfemu.store.values import coerce
 # Values of a record to write: field name -> value, or relationship name -> {external id field: value}.
 Values = Mapping[str, Any]
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}
+# An opportunity stage's default Probability and ForecastCategoryName, as a new org's stage picklist has them.
+STAGE_DEFAULTS: dict[str, tuple[int, str]] = {
+    "Prospecting": (10, "Pipeline"),
+    "Qualification": (10, "Pipeline"),
+    "Needs Analysis": (20, "Pipeline"),
+    "Value Proposition": (50, "Pipeline"),
+    "Id. Decision Makers": (60, "Pipeline"),
+    "Perception Analysis": (70, "Pipeline"),
+    "Proposal/Price Quote": (75, "Pipeline"),
+    "Negotiation/Review": (90, "Pipeline"),
+    "Closed Won": (100, "Closed"),
+    "Closed Lost": (0, "Omitted"),
+}
 _UNLIMITED_TYPES = frozenset({"id", "reference", "date", "datetime"})  # no STRING_TOO_LONG for these
 
 
@@ -115,7 +128,7 @@ class Validator:
                     f"Required fields are missing: [{', '.join(blanked)}]",
                     blanked,
                 )
-        self._derive(obj, row)
+        self._derive(obj, row, current)
         if plan.unique or obj.name in {"Lead", "Contact"}:
             self._check_duplicates(conn, obj, row, current, batch)
         return row
@@ -191,12 +204,17 @@ class Validator:
             )
         return matches[0]
 
-    def _derive(self, obj: ObjectDef, row: dict[str, Any]) -> None:
+    def _derive(self, obj: ObjectDef, row: dict[str, Any], current: dict[str, Any] | None) -> None:
         """Fields Salesforce computes on save from other fields of the same record."""
         if obj.name == "Opportunity" and "StageName" in row:
             won = CLOSED_STAGES.get(row["StageName"])
             row["IsClosed"] = int(won is not None)
             row["IsWon"] = int(bool(won))
+            # A new stage brings its probability and forecast category, unless the save sets them too.
+            defaults = STAGE_DEFAULTS.get(row["StageName"])
+            if defaults is not None and (current is None or current.get("StageName") != row["StageName"]):
+                row.setdefault("Probability", defaults[0])
+                row.setdefault("ForecastCategoryName", defaults[1])
         if obj.name == "Task" and "Status" in row:
             row["IsClosed"] = int(row["Status"] == "Completed")
 
