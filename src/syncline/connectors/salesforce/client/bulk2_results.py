@@ -78,11 +78,11 @@ class ResultPages:
             attempt += 1
             response = self.http.send("GET", self.path, params=params, headers=_CSV, stream=True)
             try:
-                with closing(response):
+                batches = stream_csv(response.iter_bytes(), schema=self.schema, block_size=self.block_size)
+                # The parser first (its read-ahead thread may be inside the body), then the connection.
+                with closing(response), closing(batches):
                     parsed = 0
-                    for batch in stream_csv(
-                        response.iter_bytes(), schema=self.schema, block_size=self.block_size
-                    ):
+                    for batch in batches:
                         first, parsed = parsed, parsed + batch.num_rows
                         if parsed <= delivered:
                             continue  # yielded before the previous attempt failed

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -57,7 +57,7 @@ def stream_csv(
     delimiter: str = ",",
     schema: pa.Schema | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, None]:
     """Yield the record batches of a Bulk CSV body as its bytes arrive. An empty body yields nothing.
 
     Errors of the underlying iterator (a dropped connection) propagate unchanged.
