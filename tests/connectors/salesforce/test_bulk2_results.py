@@ -166,3 +166,13 @@ def test_a_page_cut_after_rows_were_yielded_resumes_without_duplicates(
     got = by_id(pa.Table.from_batches(batches).to_pylist())
     assert len(got) == DEMO_CONTACTS
     assert got == rest_rows(org, soql, fields)
+
+
+def test_a_caller_may_stop_mid_page_and_keep_using_the_client(org: Org) -> None:
+    with org.client() as sf:
+        results = sf.bulk2.query("SELECT Id, Name FROM Contact", block_size=128)
+        first = next(results)
+        results.close()  # the page's connection and parser are released, not left reading
+        rows = sum(batch.num_rows for batch in sf.bulk2.query("SELECT Id FROM Contact", max_records=20))
+    assert 0 < first.num_rows < DEMO_CONTACTS
+    assert rows == DEMO_CONTACTS

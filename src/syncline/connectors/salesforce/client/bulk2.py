@@ -8,7 +8,7 @@ CSV → close (`UploadComplete`) → poll → fetch successful, failed and unpro
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -70,11 +70,11 @@ class Bulk2Api:
         schema: pa.Schema | None = None,
         delete_job: bool = True,
         block_size: int = DEFAULT_BLOCK_SIZE,
-    ) -> Iterator[pa.RecordBatch]:
+    ) -> Generator[pa.RecordBatch, None, None]:
         """Run `soql` as a Bulk query job and yield its rows as record batches.
 
         Lazy: the job is created on the first `next()`, pages are streamed as they are consumed (memory
-        holds about one `block_size` of CSV, whatever the page size), and the job is deleted
+        holds a bounded read-ahead of `block_size` CSV blocks, whatever the page size), and the job is deleted
         (`delete_job`) once the last page was read. An empty result yields no batch.
 
         Raises:
