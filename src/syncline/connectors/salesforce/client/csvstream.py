@@ -20,8 +20,8 @@ import pyarrow.csv as pacsv
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "ByteStream", "stream_csv"]
 
-# Bytes of CSV per record batch (~9k rows of a typical Account query). 1 MiB measured fastest, and 4 MiB
-# held ~60 MiB more at peak on a 1M-row page (read-ahead), in bench/bulk_read_memory.py.
+# Bytes of CSV per record batch (~9k rows of a typical Account query). 4 MiB blocks held ~40 MiB more at
+# peak on a 1M-row page (read-ahead) and were no faster (docs/benchmarks.md).
 DEFAULT_BLOCK_SIZE = 1 << 20
 
 
