@@ -21,7 +21,6 @@ import pyarrow as pa
 
 from syncline.connectors.salesforce.client.csvstream import DEFAULT_BLOCK_SIZE, stream_csv
 from syncline.connectors.salesforce.client.http import SalesforceHttp
-from syncline.connectors.salesforce.client.oauth_errors import describe_transport_error
 from syncline.connectors.salesforce.errors import SalesforceUnavailable
 
 __all__ = ["ResultPages"]
@@ -78,10 +77,10 @@ class ResultPages:
             attempt += 1
             response = self.http.send("GET", self.path, params=params, headers=_CSV, stream=True)
             try:
+                parsed = 0
                 batches = stream_csv(response.iter_bytes(), schema=self.schema, block_size=self.block_size)
                 # The parser first (its read-ahead thread may be inside the body), then the connection.
                 with closing(response), closing(batches):
-                    parsed = 0
                     for batch in batches:
                         first, parsed = parsed, parsed + batch.num_rows
                         if parsed <= delivered:
@@ -95,7 +94,12 @@ class ResultPages:
                         raise _ShortPage(f"{parsed} of {promised} rows arrived")
                 return response.headers.get("sforce-locator")
             except (httpx.TransportError, _ShortPage) as exc:
-                why = describe_transport_error(exc) if isinstance(exc, httpx.TransportError) else str(exc)
+                # Headers had arrived (send() retries what fails before them), so name the error as it is.
+                why = (
+                    f"{type(exc).__name__} after {parsed} rows"
+                    if isinstance(exc, httpx.TransportError)
+                    else str(exc)
+                )
                 if attempt >= policy.max_attempts or time.monotonic() - started > policy.deadline:
                     raise SalesforceUnavailable(
                         f"reading Bulk 2.0 result page {self.pages + 1} failed: {why}", attempts=attempt
