@@ -187,3 +187,17 @@ def test_a_caller_may_stop_mid_page_and_keep_using_the_client(org: Org) -> None:
         rows = sum(batch.num_rows for batch in sf.bulk2.query("SELECT Id FROM Contact", max_records=20))
     assert 0 < first.num_rows < DEMO_CONTACTS
     assert rows == DEMO_CONTACTS
+
+
+def test_a_session_expiring_between_pages_is_renewed_and_the_page_sent_again(org: Org) -> None:
+    batches: list[pa.RecordBatch] = []
+    with org.client() as sf:
+        for batch in sf.bulk2.query("SELECT Id FROM Contact", max_records=10):
+            if not batches:
+                org.admin("POST", "tokens/expire")
+            batches.append(batch)
+        renewals = sf.tokens.renewals
+    ids = pa.Table.from_batches(batches).column("Id").to_pylist()
+    assert len(ids) == len(set(ids)) == DEMO_CONTACTS
+    assert renewals == 2  # the first token, then one renewal after the 401
+    assert org.stats()["by_endpoint"][RESULTS] == 4 + 1  # the refused page was sent again once
