@@ -1,20 +1,22 @@
 """Bulk API 2.0: query jobs into Arrow record batches, ingest jobs from CSV or Arrow.
 
-Query: create → poll until `JobComplete` → download result pages by `Sforce-Locator` (the literal `null`
-ends them) → parse each page with `pyarrow.csv`. Ingest: create → upload one CSV → close
-(`UploadComplete`) → poll → fetch successful, failed and unprocessed records as Arrow tables.
+Query: create → poll until `JobComplete` → stream result pages by `Sforce-Locator` (the literal `null`
+ends them), each parsed by `pyarrow.csv` as it arrives (`bulk2_results`). Ingest: create → upload one
+CSV → close (`UploadComplete`) → poll → fetch successful, failed and unprocessed records as Arrow tables.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
 
+from syncline.connectors.salesforce.client.bulk2_results import ResultPages
 from syncline.connectors.salesforce.client.csvarrow import DELIMITERS, read_csv, write_csv
+from syncline.connectors.salesforce.client.csvstream import DEFAULT_BLOCK_SIZE
 from syncline.connectors.salesforce.client.http import SalesforceHttp
 from syncline.connectors.salesforce.client.polling import PollPolicy, poll_until
 from syncline.connectors.salesforce.errors import BulkJobFailed
@@ -67,11 +69,13 @@ class Bulk2Api:
         max_records: int | None = None,
         schema: pa.Schema | None = None,
         delete_job: bool = True,
-    ) -> Iterator[pa.RecordBatch]:
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> Generator[pa.RecordBatch, None, None]:
         """Run `soql` as a Bulk query job and yield its rows as record batches.
 
-        Lazy: the job is created on the first `next()`, pages are fetched as they are consumed, and the
-        job is deleted (`delete_job`) once the last page was read.
+        Lazy: the job is created on the first `next()`, pages are streamed as they are consumed (memory
+        holds a bounded read-ahead of `block_size` CSV blocks, whatever the page size), and the job is deleted
+        (`delete_job`) once the last page was read. An empty result yields no batch.
 
         Raises:
             BulkNotSupported: The object or query cannot use Bulk (e.g. compound fields); use REST.
@@ -79,7 +83,9 @@ class Bulk2Api:
         """
         job = self.create_query_job(soql, include_deleted=include_deleted)
         self.wait_query_job(job["id"])
-        yield from self.query_results(job["id"], max_records=max_records, schema=schema)
+        yield from self.query_results(
+            job["id"], max_records=max_records, schema=schema, block_size=block_size
+        )
         if delete_job:
             self.http.send("DELETE", self._path("query", job["id"]))
 
@@ -103,23 +109,28 @@ class Bulk2Api:
         return self._wait("query", job_id)
 
     def query_results(
-        self, job_id: str, *, max_records: int | None = None, schema: pa.Schema | None = None
+        self,
+        job_id: str,
+        *,
+        max_records: int | None = None,
+        schema: pa.Schema | None = None,
+        block_size: int = DEFAULT_BLOCK_SIZE,
     ) -> Iterator[pa.RecordBatch]:
-        """Every result page of a finished query job, parsed into record batches."""
-        locator: str | None = None
-        while True:
-            params: dict[str, str] = {}
-            if locator:
-                params["locator"] = locator
-            if max_records:
-                params["maxRecords"] = str(max_records)
-            response = self.http.send(
-                "GET", self._path("query", job_id, "results"), params=params, headers=_CSV
+        """Every result page of a finished query job, streamed into record batches.
+
+        Columns are strings unless `schema` types them, the same on every page. A page that breaks off
+        mid-download is read again from its locator without repeating a row.
+        """
+        return iter(
+            ResultPages(
+                self.http,
+                self._path("query", job_id, "results"),
+                max_records=max_records,
+                schema=schema,
+                block_size=block_size,
+                sleep=self._sleep,
             )
-            yield from read_csv(response.content, schema=schema).to_batches()
-            locator = response.headers.get("sforce-locator")
-            if not locator or locator == "null":
-                return
+        )
 
     def abort_query_job(self, job_id: str) -> dict[str, Any]:
         info: dict[str, Any] = self.http.json(

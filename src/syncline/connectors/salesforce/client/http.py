@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,6 +99,7 @@ class SalesforceHttp:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         session_header: bool = False,
+        stream: bool = False,
     ) -> httpx.Response:
         """Send a request to the instance and return its successful (< 400) answer.
 
@@ -106,6 +108,8 @@ class SalesforceHttp:
             idempotent: Whether resending after an ambiguous failure is safe; by default true for GET,
                 HEAD, PUT, DELETE and OPTIONS.
             session_header: Authenticate with `X-SFDC-Session` (Bulk 1.0) instead of `Authorization`.
+            stream: Return a successful answer as soon as its headers arrive, its body unread; the caller
+                reads it (`iter_bytes`) and must close it. A failure while reading is the caller's to retry.
 
         Raises:
             BudgetExhausted: Before sending, when the budget allows no more calls.
@@ -131,7 +135,7 @@ class SalesforceHttp:
                     self.sent += 1
             out_of_tries = attempt >= policy.max_attempts or time.monotonic() - started > policy.deadline
             try:
-                response = self._client.request(
+                request = self._client.build_request(
                     method,
                     url,
                     params=params,
@@ -139,6 +143,10 @@ class SalesforceHttp:
                     content=content,
                     headers={**auth, **(headers or {})},
                 )
+                response = self._client.send(request, stream=stream)
+                if stream and response.status_code >= httpx.codes.BAD_REQUEST:
+                    with closing(response):  # an error is read whole: its body says what went wrong
+                        response.read()
             except UpstreamNotAllowed as exc:
                 exc.field = exc.field or "instance_url"
                 raise
