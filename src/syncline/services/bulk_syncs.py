@@ -67,6 +67,8 @@ def create(
         session, organization_id, body["destination_connection_id"], "destination_connection_id"
     )
     _check_types(source, destination, body["destination_configuration"])
+    # Discovery first: it may write the schema cache from its own session, which must not wait on ours.
+    available = _available(services, source)
     sync = BulkSync(
         organization_id=organization_id,
         name=body["name"],
@@ -80,7 +82,6 @@ def create(
     session.add(sync)
     session.flush()
     selected = body.get("schemas")
-    available = _available(services, source)
     if selected is None:
         selected = sorted(available)
     _replace_schemas(session, sync, selected, available, disable_others=False)
@@ -97,6 +98,7 @@ def update(
         session, sync.organization_id, body["destination_connection_id"], "destination_connection_id"
     )
     _check_types(source, destination, body["destination_configuration"])
+    available = _available(services, source) if body.get("schemas") else {}
     sync.name = body["name"]
     sync.source_connection_id = source.id
     sync.destination_connection_id = destination.id
@@ -106,7 +108,7 @@ def update(
     sync.updated_by = actor_id
     sync.updated_at = utcnow()
     if body.get("schemas"):
-        _replace_schemas(session, sync, body["schemas"], _available(services, source), disable_others=True)
+        _replace_schemas(session, sync, body["schemas"], available, disable_others=True)
     session.commit()
 
 

@@ -1,0 +1,161 @@
+"""Bulk syncs through the official SDK against a real server (SQLite and PostgreSQL stores): Salesforce
+(sfemu over HTTP) into the organization's DuckDB warehouse — create, start, follow the execution, read the
+warehouse; a second start while one runs is a 409; bad connections, schemas and fields are named."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import httpx
+import pytest
+from polytomic import BulkSyncDefaultScheduleRequest, Polytomic
+from polytomic.core.api_error import ApiError
+
+from sfemu.seed import seed
+from tests.support.server import ServerProcess, organization_files
+from tests.support.sfemu import EmulatorServer, running_emulator
+
+APP = {"client_id": "sfemu", "client_secret": "sfemu-secret"}
+MANUAL = BulkSyncDefaultScheduleRequest(frequency="manual")
+TERMINAL = {"completed", "failed", "canceled", "interrupted"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    with running_emulator(tmp_path_factory.mktemp("sfemu-bulk")) as emulator:
+        seed(emulator.org, "demo")
+        yield emulator
+
+
+@pytest.fixture
+def connections(sdk: Polytomic, org: EmulatorServer) -> tuple[str, str, str]:
+    """A Salesforce source, a DuckDB warehouse (a file of its own) and that file's name."""
+    source = sdk.connections.create(
+        name=unique("sf"),
+        type="salesforce",
+        configuration={"domain": org.base_url, "connect_mode": "clientcredentials", **APP},
+    ).data.id
+    path = f"{unique('warehouse')}.duckdb"
+    warehouse = sdk.connections.create(name=unique("wh"), type="duckdb", configuration={"path": path}).data.id
+    return source, warehouse, path
+
+
+def finished(sdk: Polytomic, sync_id: str, execution_id: str) -> Any:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        execution = sdk.bulk_sync.executions.get(id=sync_id, exec_id=execution_id).data
+        if execution.status in TERMINAL:
+            return execution
+        time.sleep(0.1)
+    raise AssertionError(f"execution {execution_id} did not finish")
+
+
+def org_count(org: EmulatorServer, sobject: str) -> int:
+    token = httpx.post(
+        f"{org.base_url}/services/oauth2/token", data={"grant_type": "client_credentials", **APP}
+    ).json()["access_token"]
+    answer = httpx.get(
+        f"{org.base_url}/services/data/v62.0/queryAll",
+        params={"q": f"SELECT COUNT() FROM {sobject}"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return int(answer.json()["totalSize"])
+
+
+def test_a_bulk_sync_copies_salesforce_into_duckdb(
+    sdk: Polytomic, server: ServerProcess, org: EmulatorServer, connections: tuple[str, str, str]
+) -> None:
+    source, warehouse, path = connections
+    created = sdk.bulk_sync.create(
+        name=unique("sf-to-duckdb"),
+        source_connection_id=source,
+        destination_connection_id=warehouse,
+        destination_configuration={"schema": "salesforce"},
+        default_schedule=MANUAL,
+        mode="replicate",
+        schemas=["Account", {"id": "Contact", "fields": ["Email", "LastName"]}],
+    ).data
+    assert (created.mode, created.active, created.default_schedule.frequency) == ("replicate", True, "manual")
+    listed = sdk.bulk_sync.schemas.list(id=created.id).data
+    assert sorted(s.id for s in listed) == ["Account", "Contact"]
+
+    started = sdk.bulk_sync.start(id=created.id).data
+    assert started.status in {"created", "running", "completed"}
+    done = finished(sdk, created.id, started.id)
+    assert done.status == "completed", done
+    by_schema = {s.schema_: s for s in done.schemas}
+    assert by_schema["Account"].status == "completed"
+    assert by_schema["Account"].record_count == org_count(org, "Account")
+    assert done.record_count == org_count(org, "Account") + org_count(org, "Contact")
+
+    organization_id = sdk.identity.get().data.organization_id
+    with duckdb.connect(
+        str(organization_files(server.data_dir, organization_id) / path), read_only=True
+    ) as db:
+        assert db.execute('SELECT count(*) FROM salesforce."Account"').fetchone() == (
+            org_count(org, "Account"),
+        )
+        columns = [row[0] for row in db.execute('DESCRIBE salesforce."Contact"').fetchall()]
+    assert columns == ["Id", "LastName", "Email"] or sorted(columns) == ["Email", "Id", "LastName"]
+    runs = sdk.bulk_sync.executions.list(id=created.id).data
+    assert [r.id for r in runs] == [started.id]
+
+
+def test_a_second_start_while_one_runs_is_a_conflict(
+    sdk: Polytomic, connections: tuple[str, str, str], http: httpx.Client
+) -> None:
+    source, warehouse, _ = connections
+    sync = sdk.bulk_sync.create(
+        name=unique("busy"),
+        source_connection_id=source,
+        destination_connection_id=warehouse,
+        destination_configuration={},
+        default_schedule=MANUAL,
+        schemas=["Account"],
+    ).data
+    first = sdk.bulk_sync.start(id=sync.id).data
+    second = http.post(f"/api/bulk/syncs/{sync.id}/executions", json={})
+    assert second.status_code == 409, second.text
+    assert second.json()["key"] == "bulk_sync_running"
+    assert finished(sdk, sync.id, first.id).status == "completed"
+    again = sdk.bulk_sync.start(id=sync.id, test=True).data
+    assert finished(sdk, sync.id, again.id).record_count <= 5
+
+
+def test_bad_bulk_syncs_are_refused_naming_the_field(
+    sdk: Polytomic, connections: tuple[str, str, str], http: httpx.Client
+) -> None:
+    source, warehouse, _ = connections
+    base = {
+        "name": unique("bad"),
+        "source_connection_id": source,
+        "destination_connection_id": warehouse,
+        "destination_configuration": {},
+        "default_schedule": {"frequency": "manual"},
+    }
+    cases = [
+        ({"schemas": ["NoSuchObject__c"]}, "schemas[0]"),
+        ({"schemas": [{"id": "Account", "fields": ["Nope__c"]}]}, "schemas[0].fields[0]"),
+        ({"destination_connection_id": source}, "destination_connection_id"),
+        ({"source_connection_id": warehouse}, "source_connection_id"),
+        ({"destination_configuration": {"schema": "a b;c"}}, "destination_configuration.schema"),
+        ({"destination_configuration": {"bucket": "x"}}, "destination_configuration.bucket"),
+        ({"source_connection_id": str(uuid.uuid4())}, "source_connection_id"),
+    ]
+    for change, field in cases:
+        answer = http.post("/api/bulk/syncs", json={**base, **change})
+        assert answer.status_code == 422, (change, answer.text)
+        assert field in [e["field"] for e in answer.json()["metadata"]["errors"]], (change, answer.json())
+    with pytest.raises(ApiError) as missing:
+        sdk.bulk_sync.get(id=str(uuid.uuid4()))
+    assert missing.value.status_code == 404
+    names = [s.name for s in sdk.bulk_sync.list().data]
+    assert base["name"] not in names  # nothing half-written
