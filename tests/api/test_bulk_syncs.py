@@ -107,6 +107,13 @@ def test_a_bulk_sync_copies_salesforce_into_duckdb(
     assert columns == ["Id", "LastName", "Email"] or sorted(columns) == ["Email", "Id", "LastName"]
     runs = sdk.bulk_sync.executions.list(id=created.id).data
     assert [r.id for r in runs] == [started.id]
+    for kind in ("bulk_sync.running", "bulk_sync.completed"):
+        events = sdk.events.list(type=kind, limit=100).data or []
+        # The SDK parses each payload into its typed event model.
+        mine = [e.event for e in events if getattr(e.event, "execution_id", None) == started.id]
+        assert len(mine) == 1, kind
+        assert mine[0].sync_id == created.id
+        assert mine[0].destination_connection_id == warehouse
 
 
 def test_a_second_start_while_one_runs_is_a_conflict(

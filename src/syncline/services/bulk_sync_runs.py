@@ -21,6 +21,7 @@ from syncline.services import connections as rules
 from syncline.services.bulk_syncs import BULK_SYNC_KIND
 from syncline.services.container import Services
 from syncline.services.schemas import Source
+from syncline.store.events import record_event
 from syncline.store.tables import BulkSync, BulkSyncExecution, BulkSyncSchema, Connection
 from syncline.store.types import utcnow
 
@@ -50,10 +51,23 @@ def bulk_sync_job(run: JobRun[Services]) -> dict[str, Any]:
         settings = dict(sync.settings)
         full, test = execution.fetch_mode == "full", execution.is_test
         execution.status, execution.started_at = "running", utcnow()
+        event = {
+            "sync_id": sync.id,
+            "sync_name": sync.name,
+            "execution_id": execution.id,
+            "source_connection_id": sync.source_connection_id,
+            "destination_connection_id": sync.destination_connection_id,
+        }
+        record_event(session, sync.organization_id, "bulk_sync.running", event)
+        finished_event = {
+            **event,
+            "trigger_source": execution.type,
+            "schedule": {"id": None, "frequency": (settings.get("default_schedule") or {}).get("frequency")},
+        }
         session.commit()
         session.expunge_all()
 
-    report = _Reporter(services, execution_id)
+    report = _Reporter(services, execution_id, sync.organization_id, finished_event)
     try:
         available = {s["id"]: Schema.from_dict(s) for s in Source(services, source_conn).schemas()}
         runs = [
@@ -132,9 +146,13 @@ def _schema_run(
 class _Reporter:
     """Writes each schema's progress onto the execution row (schemas report from several threads)."""
 
-    def __init__(self, services: Services, execution_id: str) -> None:
+    def __init__(
+        self, services: Services, execution_id: str, organization_id: str, event: dict[str, Any]
+    ) -> None:
         self._services = services
         self._execution_id = execution_id
+        self._organization_id = organization_id
+        self._event = event  # the payload of the bulk_sync.<status> event the execution ends with
         self._lock = threading.Lock()
 
     def __call__(self, schema_id: str, changes: dict[str, Any]) -> None:
@@ -160,4 +178,6 @@ class _Reporter:
                 return
             execution.status, execution.status_message = status, message
             execution.completed_at = utcnow()
+            payload = {**self._event, **({"error": message} if status == "failed" else {})}
+            record_event(session, self._organization_id, f"bulk_sync.{status}", payload)
             session.commit()
