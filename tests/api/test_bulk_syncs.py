@@ -107,6 +107,11 @@ def test_a_bulk_sync_copies_salesforce_into_duckdb(
     assert columns == ["Id", "LastName", "Email"] or sorted(columns) == ["Email", "Id", "LastName"]
     runs = sdk.bulk_sync.executions.list(id=created.id).data
     assert [r.id for r in runs] == [started.id]
+    status = sdk.bulk_sync.get_status(id=created.id).data
+    assert (status.current_execution, status.last_execution.id) == (None, started.id)
+    overview = sdk.bulk_sync.executions.list_status(sync_id=created.id).data
+    assert [(o.sync_id, o.status) for o in overview] == [(created.id, "completed")]
+    assert {s.schema_ for s in overview[0].schemas} == {"Account", "Contact"}
     for kind in ("bulk_sync.running", "bulk_sync.completed"):
         events = sdk.events.list(type=kind, limit=100).data or []
         # The SDK parses each payload into its typed event model.
@@ -166,3 +171,15 @@ def test_bad_bulk_syncs_are_refused_naming_the_field(
     assert missing.value.status_code == 404
     names = [s.name for s in sdk.bulk_sync.list().data]
     assert base["name"] not in names  # nothing half-written
+
+
+def test_destinations_describe_what_a_bulk_sync_may_set(
+    sdk: Polytomic, connections: tuple[str, str, str], http: httpx.Client
+) -> None:
+    source, warehouse, _ = connections
+    target = sdk.bulk_sync.get_destination(id=warehouse).data
+    assert [m.id for m in target.modes] == ["snapshot", "replicate", "append"]
+    assert "schema" in target.configuration
+    refused = http.get(f"/api/connections/{source}/bulksync/target")
+    assert refused.status_code == 400, refused.text
+    assert "bulk sync destination" in refused.json()["message"]

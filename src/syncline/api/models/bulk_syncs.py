@@ -236,3 +236,57 @@ class CancelBulkSyncResponse(ResponseModel):
 
 class CancelBulkSyncResponseEnvelope(ResponseModel):
     data: CancelBulkSyncResponse
+
+
+class BulkSyncStatusResponse(ResponseModel):
+    current_execution: BulkSyncExecution | None = None
+    last_execution: BulkSyncExecution | None = None
+    next_execution_time: str | None = None
+    ingestion_status: dict[str, Any] | None = None
+
+
+class BulkSyncStatusEnvelope(ResponseModel):
+    data: BulkSyncStatusResponse
+
+
+class SchemaExecutionStatus(ResponseModel):
+    schema_: str = Field(alias="schema")
+    execution_id: str | None = None
+    status: str
+    status_message: str | None = None
+    record_count: int = 0
+    error_count: int = 0
+    warning_count: int = 0
+    started_at: str | None = None
+    completed_at: str | None = None
+
+
+class BulkSyncExecutionStatus(ResponseModel):
+    sync_id: str
+    status: str | None = None
+    nextExecutionTime: str | None = None  # noqa: N815 - Polytomic's spelling
+    schemas: list[SchemaExecutionStatus] = []
+
+
+class ListBulkSyncExecutionsStatusEnvelope(ResponseModel):
+    data: list[BulkSyncExecutionStatus]
+
+
+class SupportedBulkMode(ResponseModel):
+    id: str
+    label: str
+    description: str
+    requires_identity: bool = False
+    supports_field_sync_mode: bool = False
+    supports_target_filters: bool = False
+
+
+class BulkSyncDest(ResponseModel):
+    configuration: dict[str, Any]
+    modes: list[SupportedBulkMode]
+    supported_resync_modes: list[str]
+    supports_history_mode: bool = False
+
+
+class BulkSyncDestEnvelope(ResponseModel):
+    data: BulkSyncDest

@@ -15,19 +15,25 @@ from syncline.api.models.bulk_syncs import (
     ActivateRequest,
     ActivateSyncEnvelope,
     BulkSchemaEnvelope,
+    BulkSyncDestEnvelope,
     BulkSyncExecutionEnvelope,
     BulkSyncListEnvelope,
     BulkSyncRequest,
     BulkSyncResponseEnvelope,
+    BulkSyncStatusEnvelope,
     CancelBulkSyncResponseEnvelope,
     ListBulkSchema,
     ListBulkSyncExecutionsEnvelope,
+    ListBulkSyncExecutionsStatusEnvelope,
     SchemaConfiguration,
     SchemaPatch,
     StartRequest,
 )
 from syncline.api.query import deep_object
+from syncline.api.routers.connections import load_connection
 from syncline.api.routing import api_router
+from syncline.connectors.errors import CapabilityMissing
+from syncline.connectors.registry import get_connection_type
 from syncline.services import bulk_syncs as rules
 from syncline.services.connections import actor
 from syncline.store.tables import BulkSync, BulkSyncExecution, BulkSyncSchema
@@ -135,6 +141,80 @@ def execution_out(execution: BulkSyncExecution) -> dict[str, Any]:
 
 
 # --- the sync ----------------------------------------------------------------------------------------
+
+
+MODES = [
+    {"id": "snapshot", "label": "Replace", "description": "Replace all records on every run"},
+    {
+        "id": "replicate",
+        "label": "Replicate",
+        "description": "Update and insert by primary key; remove deleted",
+    },
+    {"id": "append", "label": "Append", "description": "Add every record read; keep the history"},
+]
+
+
+@router.get("/connections/{connection_id}/bulksync/target", response_model=BulkSyncDestEnvelope)
+def get_bulk_destination(connection_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """What a bulk sync into this connection may set: `destination_configuration` keys and the modes."""
+    connection = load_connection(session, caller, connection_id)
+    ctype = get_connection_type(connection.type)
+    if ctype.bulk_destination is None:
+        raise CapabilityMissing(ctype.name, "being a bulk sync destination")
+    return {
+        "data": {
+            "configuration": {"schema": {"default": None, "required": False, "type": "string"}},
+            "modes": MODES,
+            "supported_resync_modes": ["refetch", "resync", "rebuild"],
+            "supports_history_mode": False,
+        }
+    }
+
+
+@router.get("/bulk/syncs/status", response_model=ListBulkSyncExecutionsStatusEnvelope)
+def list_bulk_statuses(
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    all_: bool = Query(False, alias="all"),
+    active: bool = False,
+) -> dict[str, Any]:
+    """Each sync's latest status per schema: `sync_id` (repeatable), or every sync (`all`), or active ones."""
+    syncs = rules.listed(session, caller.organization_id, active=True if active else None)
+    if not (all_ or active):
+        wanted = set(request.query_params.getlist("sync_id"))
+        syncs = [s for s in syncs if s.id in wanted]
+    out = []
+    for sync in syncs:
+        latest = rules.executions(session, sync, limit=1)
+        execution = latest[0] if latest else None
+        schemas = (
+            []
+            if execution is None
+            else [
+                {
+                    "schema": entry["schema"],
+                    "execution_id": execution.id,
+                    "status": entry.get("status", "created"),
+                    "status_message": entry.get("status_message"),
+                    "record_count": entry.get("record_count", 0),
+                    "error_count": 1 if entry.get("status") == "failed" else 0,
+                    "warning_count": 0,
+                    "started_at": entry.get("started_at"),
+                    "completed_at": entry.get("completed_at"),
+                }
+                for entry in execution.schemas
+            ]
+        )
+        out.append(
+            {
+                "sync_id": sync.id,
+                "status": execution.status if execution else None,
+                "nextExecutionTime": None,
+                "schemas": schemas,
+            }
+        )
+    return {"data": out}
 
 
 @router.get("/bulk/syncs", response_model=BulkSyncListEnvelope)
@@ -285,3 +365,20 @@ def get_bulk_execution(
     if execution is None:
         raise NotFound.resource("execution", execution_id)
     return {"data": execution_out(execution)}
+
+
+@router.get("/bulk/syncs/{sync_id}/status", response_model=BulkSyncStatusEnvelope)
+def get_bulk_status(sync_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """The running execution (if any) and the last one that ended; schedules do not fire yet."""
+    sync = load_sync(session, caller, sync_id)
+    recent = rules.executions(session, sync, limit=20)
+    current = next((e for e in recent if e.status in rules.RUNNING), None)
+    last = next((e for e in recent if e.status not in rules.RUNNING), None)
+    return {
+        "data": {
+            "current_execution": execution_out(current) if current else None,
+            "last_execution": execution_out(last) if last else None,
+            "next_execution_time": None,
+            "ingestion_status": None,
+        }
+    }
