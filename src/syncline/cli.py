@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 
 from syncline import __version__
+from syncline.cli_bulk import bulk_app
 from syncline.settings import Settings, SettingsError, unknown_variables
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="syncline: self-hosted data sync that speaks Polytomic's API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(bulk_app, name="bulk")
 console = Console()
 
 

@@ -4,6 +4,9 @@ warehouse; a second start while one runs is a 409; bad connections, schemas and 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -183,3 +186,39 @@ def test_destinations_describe_what_a_bulk_sync_may_set(
     refused = http.get(f"/api/connections/{source}/bulksync/target")
     assert refused.status_code == 400, refused.text
     assert "bulk sync destination" in refused.json()["message"]
+
+
+def syncline(*args: str, server: ServerProcess, key: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCLINE_")}
+    env |= {"SYNCLINE_URL": server.base_url, "SYNCLINE_KEY": key or server.api_key or "", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "syncline.cli", *args], capture_output=True, text=True, env=env, timeout=180
+    )
+
+
+def test_the_cli_lists_and_runs_a_bulk_sync(
+    sdk: Polytomic, server: ServerProcess, connections: tuple[str, str, str]
+) -> None:
+    source, warehouse, _ = connections
+    name = unique("cli")
+    sync = sdk.bulk_sync.create(
+        name=name,
+        source_connection_id=source,
+        destination_connection_id=warehouse,
+        destination_configuration={},
+        default_schedule=MANUAL,
+        schemas=["Account", "Opportunity"],
+    ).data
+    listed = syncline("bulk", "list", server=server)
+    assert listed.returncode == 0, listed.stderr
+    assert sync.id in listed.stdout
+    assert name in listed.stdout
+    ran = syncline("bulk", "run", sync.id, "--follow", server=server)
+    assert ran.returncode == 0, ran.stderr
+    assert "Account" in ran.stdout
+    assert "Opportunity" in ran.stdout
+    assert ran.stdout.strip().splitlines()[-1].startswith("completed: ")
+    refused = syncline("bulk", "list", server=server, key="sl_not_a_real_key_0000000000")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().startswith("error: HTTP 401")
+    assert len(refused.stderr.strip().splitlines()) == 1
