@@ -164,6 +164,69 @@ def check(api: httpx.Client, salesforce_id: str) -> int:
     raise SystemExit("the demo query did not finish")
 
 
+BULK_SYNC = "Salesforce to the warehouse"
+BULK_SCHEMAS = ["Account", "Contact", "Opportunity", "Lead"]
+
+
+def ensure_bulk_sync(api: httpx.Client, ids: dict[str, str]) -> str:
+    """The demo's bulk sync (created once): four objects of the org into the warehouse's `salesforce`."""
+    for sync in api.get("/api/bulk/syncs").raise_for_status().json()["data"]:
+        if sync["name"] == BULK_SYNC:
+            return str(sync["id"])
+    created = api.post(
+        "/api/bulk/syncs",
+        json={
+            "name": BULK_SYNC,
+            "source_connection_id": ids["Salesforce (sfemu)"],
+            "destination_connection_id": ids["Warehouse (DuckDB)"],
+            "destination_configuration": {"schema": "salesforce"},
+            "default_schedule": {"frequency": "manual"},
+            "mode": "replicate",
+            "schemas": BULK_SCHEMAS,
+        },
+    )
+    if created.status_code != 200:
+        raise SystemExit(f"could not create the demo bulk sync: {created.json().get('message')}")
+    return str(created.json()["data"]["id"])
+
+
+def run_bulk_sync(api: httpx.Client, sync_id: str) -> None:
+    """Run the bulk sync once and report each object as it lands."""
+    execution = api.post(f"/api/bulk/syncs/{sync_id}/executions", json={}).raise_for_status().json()["data"]
+    print("bulk sync: Salesforce -> DuckDB (salesforce schema)", flush=True)
+    reported: set[str] = set()
+    for _ in range(1200):
+        execution = api.get(f"/api/bulk/syncs/{sync_id}/executions/{execution['id']}").json()["data"]
+        for schema in execution["schemas"]:
+            if schema["status"] in {"completed", "failed"} and schema["schema"] not in reported:
+                reported.add(schema["schema"])
+                detail = schema.get("status_message") or f"{schema['record_count']} records"
+                print(f"  {schema['schema']:<12} {schema['status']}: {detail}", flush=True)
+        if execution["status"] in {"completed", "failed", "canceled", "interrupted"}:
+            if execution["status"] != "completed":
+                raise SystemExit(
+                    f"the demo bulk sync ended {execution['status']}: {execution['status_message']}"
+                )
+            return [str(execution["record_count"])]
+        time.sleep(0.1)
+    raise SystemExit("the demo bulk sync did not finish")
+
+
+def warehouse_rows(api: httpx.Client, warehouse_id: str) -> list[dict[str, Any]]:
+    """A few synced accounts, read back through the query runner on the warehouse connection."""
+    query = 'SELECT "Name", "BillingCity", "AnnualRevenue" FROM salesforce."Account" ORDER BY "Name" LIMIT 3'
+    started = api.post(f"/api/connections/{warehouse_id}/query", json={"query": query})
+    query_id = started.raise_for_status().json()["data"]["id"]
+    for _ in range(200):
+        data = api.get(f"/api/queries/{query_id}").json()["data"]
+        if data["status"] == "done":
+            return list(data["results"])
+        if data["status"] == "failed":
+            raise SystemExit(f"reading the warehouse failed: {data['error']}")
+        time.sleep(0.05)
+    raise SystemExit("reading the warehouse did not finish")
+
+
 def sdk_snippet(python: str, key: str, api_url: str, salesforce_id: str) -> str:
     """A shell command that runs a query through the official SDK and prints its rows: paste it as is."""
     return f"""{python} - <<'EOF'
@@ -245,6 +308,10 @@ def run(args: argparse.Namespace) -> None:
         with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as api:
             ids = ensure_connections(api, sfemu_url)
             accounts = check(api, ids["Salesforce (sfemu)"])
+            sync_id = ensure_bulk_sync(api, ids)
+            run_bulk_sync(api, sync_id)
+            for row in warehouse_rows(api, ids["Warehouse (DuckDB)"]):
+                print(f"  warehouse: {row}", flush=True)
         snippet = sdk_snippet(shown_python(), key, api_url, ids["Salesforce (sfemu)"])
         print(
             f"""
@@ -254,6 +321,8 @@ syncline demo is running
                  connected app sfemu / sfemu-secret, user admin@sfemu.local / sfemu
   connections    Salesforce (sfemu) = {ids["Salesforce (sfemu)"]}
                  Warehouse (DuckDB) = {ids["Warehouse (DuckDB)"]}
+  bulk sync      {BULK_SYNC} = {sync_id}
+                 run it again: .venv/bin/syncline bulk run {sync_id} --follow --url {api_url} --key {key}
 
 Query the org through syncline with the official SDK (installed in .venv): paste into another terminal
 

@@ -69,9 +69,15 @@ def test_demo_starts_both_servers_and_connects_them(tmp_path: Path) -> None:
     assert "syncline demo is running" in first
     assert "(sfemu, 15 accounts)" in first  # a SOQL query ran through syncline's query runner
     ids = re.findall(r"= ([0-9a-f-]{36})", first)
-    assert len(ids) == 2
+    assert len(ids) == 3  # two connections and the bulk sync
+    # The bulk sync copied four objects of the org into the warehouse, read back through syncline.
+    assert "  Account      completed: 15 records" in first
+    landed = re.findall(r"^  (Account|Contact|Opportunity|Lead) +completed: \d+ records$", first, re.M)
+    assert sorted(landed) == ["Account", "Contact", "Lead", "Opportunity"]
+    assert "  warehouse: {'Name': 'Acme Corp'" in first
     second = run_demo(tmp_path)
-    assert re.findall(r"= ([0-9a-f-]{36})", second) == ids  # the second run reuses the same connections
+    assert re.findall(r"= ([0-9a-f-]{36})", second) == ids  # the second run reuses connections and sync
+    assert "  Account      completed: " in second  # an incremental run of the same sync
     assert (tmp_path / "demo-api-key").stat().st_mode & 0o777 == 0o600
     assert list(tmp_path.glob("orgs/*/warehouse.duckdb"))  # in the organization's own directory
 
