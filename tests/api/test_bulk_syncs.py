@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,6 +20,9 @@ from polytomic import BulkSyncDefaultScheduleRequest, Polytomic
 from polytomic.core.api_error import ApiError
 
 from sfemu.seed import seed
+from syncline.runtime.jobs import JobStore
+from syncline.store.tables import BulkSyncExecution
+from tests.support.app import in_process_app
 from tests.support.server import ServerProcess, organization_files
 from tests.support.sfemu import EmulatorServer, running_emulator
 
@@ -222,3 +226,65 @@ def test_the_cli_lists_and_runs_a_bulk_sync(
     assert refused.returncode == 1
     assert refused.stderr.strip().startswith("error: HTTP 401")
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_canceling_a_running_sync_stops_it_and_keeps_the_last_commit(
+    sdk: Polytomic, org: EmulatorServer, connections: tuple[str, str, str]
+) -> None:
+    source, warehouse, _ = connections
+    sync = sdk.bulk_sync.create(
+        name=unique("cancel"),
+        source_connection_id=source,
+        destination_connection_id=warehouse,
+        destination_configuration={},
+        default_schedule=MANUAL,
+        schemas=["Account"],
+    ).data
+    httpx.put(f"{org.base_url}/__sfemu/config", json={"bulk_processing_seconds": 30}).raise_for_status()
+    try:
+        running = sdk.bulk_sync.start(id=sync.id).data  # its Bulk job now takes 30 s to complete
+        message = sdk.bulk_sync.cancel(id=sync.id).data.message
+        assert "1 running execution" in message
+        ended = finished(sdk, sync.id, running.id)
+    finally:
+        httpx.put(f"{org.base_url}/__sfemu/config", json={"bulk_processing_seconds": 0}).raise_for_status()
+    assert ended.status == "canceled"
+    assert {s.schema_: s.status for s in ended.schemas} in ({"Account": "canceled"}, {"Account": "created"})
+    again = sdk.bulk_sync.start(id=sync.id).data  # nothing is left running: a new run starts and completes
+    assert finished(sdk, sync.id, again.id).status == "completed"
+
+
+def test_an_execution_whose_job_died_does_not_block_the_next_start(
+    tmp_path: Path, org: EmulatorServer
+) -> None:
+    """No executor runs here, so the job stays queued; then its job ends without it (as when a crashed
+    server's job is reconciled): the execution is settled and a new start is accepted."""
+    with in_process_app(tmp_path) as (client, services):
+        salesforce = {"domain": org.base_url, "connect_mode": "clientcredentials", **APP}
+        source = client.post(
+            "/api/connections", json={"name": "sf", "type": "salesforce", "configuration": salesforce}
+        )
+        warehouse = client.post(
+            "/api/connections", json={"name": "wh", "type": "duckdb", "configuration": {"path": "w.duckdb"}}
+        )
+        body = {
+            "name": "stuck",
+            "source_connection_id": source.json()["data"]["id"],
+            "destination_connection_id": warehouse.json()["data"]["id"],
+            "destination_configuration": {},
+            "default_schedule": {"frequency": "manual"},
+            "schemas": ["Account"],
+        }
+        sync_id = client.post("/api/bulk/syncs", json=body).json()["data"]["id"]
+        first = client.post(f"/api/bulk/syncs/{sync_id}/executions", json={})
+        assert first.status_code == 200, first.text
+        assert client.post(f"/api/bulk/syncs/{sync_id}/executions", json={}).status_code == 409
+        with services.store.session() as session:
+            job_id = session.get(BulkSyncExecution, first.json()["data"]["id"]).job_id
+        JobStore(services.store).request_cancel(job_id)  # the job ends; the execution row was not told
+        second = client.post(f"/api/bulk/syncs/{sync_id}/executions", json={})
+        assert second.status_code == 200, second.text
+        settled = client.get(f"/api/bulk/syncs/{sync_id}/executions/{first.json()['data']['id']}").json()[
+            "data"
+        ]
+        assert settled["status"] == "canceled"

@@ -37,6 +37,8 @@ def bulk_sync_job(run: JobRun[Services]) -> dict[str, Any]:
         execution = session.get(BulkSyncExecution, execution_id)
         if execution is None:
             return {"skipped": "the execution was deleted"}
+        if execution.status != "created":  # canceled while queued (or already run): nothing to do
+            return {"skipped": f"the execution is {execution.status}"}
         sync = session.get(BulkSync, execution.sync_id)
         assert sync is not None
         source_conn = session.get(Connection, sync.source_connection_id)

@@ -19,7 +19,7 @@ from syncline.runtime.jobs import JobStore, add_job
 from syncline.services.container import Services
 from syncline.services.errors import Conflict, Invalid
 from syncline.services.schemas import Source
-from syncline.store.tables import BulkSync, BulkSyncExecution, BulkSyncSchema, Connection
+from syncline.store.tables import BulkSync, BulkSyncExecution, BulkSyncSchema, Connection, Job
 from syncline.store.types import utcnow
 
 BULK_SYNC_KIND = "bulksync"
@@ -157,11 +157,12 @@ def start(services: Services, session: Session, sync: BulkSync, body: dict[str, 
         raise Invalid(
             "test and resync_mode cannot be combined", fields=[("resync_mode", "must be empty with test")]
         )
-    running = session.scalars(
+    candidates = session.scalars(
         select(BulkSyncExecution).where(
             BulkSyncExecution.sync_id == sync.id, BulkSyncExecution.status.in_(RUNNING)
         )
-    ).first()
+    )
+    running = next((item for item in candidates if still_running(session, item)), None)
     if running is not None:
         raise Conflict(
             f"bulk sync {sync.id} is running (execution {running.id}); cancel it or wait for it to end",
@@ -197,6 +198,19 @@ def start(services: Services, session: Session, sync: BulkSync, body: dict[str, 
     session.commit()
     services.submit(BULK_SYNC_KIND, execution.job_id)
     return execution
+
+
+def still_running(session: Session, execution: BulkSyncExecution) -> bool:
+    """Whether the execution's job is still queued or running; one whose job ended without it (a crash, a
+    cancel while queued) is settled here to the job's outcome, so it never blocks the next start."""
+    job = session.get(Job, execution.job_id) if execution.job_id else None
+    if job is not None and job.status in ("queued", "running"):
+        return True
+    ended = job.status if job is not None else "interrupted"
+    execution.status = {"canceled": "canceled", "completed": "completed"}.get(ended, "interrupted")
+    execution.status_message = execution.status_message or f"its job ended {ended}"
+    execution.completed_at = execution.completed_at or utcnow()
+    return False
 
 
 def executions(
