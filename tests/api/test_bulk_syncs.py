@@ -288,3 +288,35 @@ def test_an_execution_whose_job_died_does_not_block_the_next_start(
             "data"
         ]
         assert settled["status"] == "canceled"
+
+
+def test_another_organization_neither_sees_nor_uses_a_bulk_sync_or_its_connections(
+    sdk: Polytomic, other_org_sdk: Polytomic, connections: tuple[str, str, str]
+) -> None:
+    source, warehouse, _ = connections
+    sync = sdk.bulk_sync.create(
+        name=unique("mine"),
+        source_connection_id=source,
+        destination_connection_id=warehouse,
+        destination_configuration={},
+        default_schedule=MANUAL,
+        schemas=["Account"],
+    ).data
+    for call in (
+        lambda: other_org_sdk.bulk_sync.get(id=sync.id),
+        lambda: other_org_sdk.bulk_sync.start(id=sync.id),
+        lambda: other_org_sdk.bulk_sync.schemas.list(id=sync.id),
+    ):
+        with pytest.raises(ApiError) as hidden:
+            call()
+        assert hidden.value.status_code == 404
+    with pytest.raises(ApiError) as refused:  # this organization's connections do not exist for the other
+        other_org_sdk.bulk_sync.create(
+            name=unique("theirs"),
+            source_connection_id=source,
+            destination_connection_id=warehouse,
+            destination_configuration={},
+            default_schedule=MANUAL,
+        )
+    assert refused.value.status_code == 422
+    assert sync.id not in [s.id for s in other_org_sdk.bulk_sync.list().data or []]

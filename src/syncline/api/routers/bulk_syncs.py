@@ -105,6 +105,20 @@ def schema_out(row: BulkSyncSchema) -> dict[str, Any]:
     }
 
 
+def schema_status(entry: dict[str, Any]) -> dict[str, Any]:
+    """One schema's part of an execution, as the execution and the status list both show it."""
+    return {
+        "schema": entry["schema"],
+        "status": entry.get("status", "created"),
+        "status_message": entry.get("status_message"),
+        "record_count": entry.get("record_count", 0),
+        "error_count": 1 if entry.get("status") == "failed" else 0,
+        "warning_count": 0,
+        "started_at": entry.get("started_at"),
+        "completed_at": entry.get("completed_at"),
+    }
+
+
 def execution_out(execution: BulkSyncExecution) -> dict[str, Any]:
     return {
         "id": execution.id,
@@ -124,16 +138,9 @@ def execution_out(execution: BulkSyncExecution) -> dict[str, Any]:
         "completed_at": iso(execution.completed_at),
         "schemas": [
             {
-                "schema": entry["schema"],
+                **schema_status(entry),
                 "output_name": entry.get("output_name"),
-                "status": entry.get("status", "created"),
-                "status_message": entry.get("status_message"),
-                "record_count": entry.get("record_count", 0),
-                "error_count": 1 if entry.get("status") == "failed" else 0,
-                "warning_count": 0,
-                "started_at": entry.get("started_at"),
                 "updated_at": entry.get("updated_at"),
-                "completed_at": entry.get("completed_at"),
             }
             for entry in execution.schemas
         ],
@@ -189,22 +196,9 @@ def list_bulk_statuses(
         latest = rules.executions(session, sync, limit=1)
         execution = latest[0] if latest else None
         schemas = (
-            []
-            if execution is None
-            else [
-                {
-                    "schema": entry["schema"],
-                    "execution_id": execution.id,
-                    "status": entry.get("status", "created"),
-                    "status_message": entry.get("status_message"),
-                    "record_count": entry.get("record_count", 0),
-                    "error_count": 1 if entry.get("status") == "failed" else 0,
-                    "warning_count": 0,
-                    "started_at": entry.get("started_at"),
-                    "completed_at": entry.get("completed_at"),
-                }
-                for entry in execution.schemas
-            ]
+            [{**schema_status(entry), "execution_id": execution.id} for entry in execution.schemas]
+            if execution is not None
+            else []
         )
         out.append(
             {

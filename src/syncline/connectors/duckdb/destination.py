@@ -24,8 +24,9 @@ import duckdb
 import pyarrow as pa
 
 from syncline.connectors.base import ConnectorContext
+from syncline.connectors.destination_options import schema_option
 from syncline.connectors.duckdb.config import DuckDBConfig, database_path
-from syncline.connectors.errors import ConfigurationInvalid, FieldError, RequestRejected
+from syncline.connectors.errors import RequestRejected
 from syncline.connectors.protocols import BulkMode, Cursor
 
 __all__ = ["DEFAULT_NAMESPACE", "DuckDBDestination", "check_options"]
@@ -290,32 +291,19 @@ def check_options(options: Mapping[str, Any]) -> None:
     Raises:
         ConfigurationInvalid: An unknown key, or a schema name that cannot be used.
     """
-    unknown = sorted(set(options) - {"schema"})
-    if unknown:
-        raise ConfigurationInvalid(
-            [
-                FieldError(
-                    f"destination_configuration.{key}", "is not a setting of this destination (schema)"
-                )
-                for key in unknown
-            ]
-        )
     _namespace(options)
 
 
 def _namespace(options: Mapping[str, Any]) -> str:
-    value = options.get("schema", DEFAULT_NAMESPACE)
-    if not isinstance(value, str) or not _NAME.match(value) or value == STATE_SCHEMA:
-        raise ConfigurationInvalid(
-            [
-                FieldError(
-                    "destination_configuration.schema",
-                    "must be a schema name of letters, digits and underscores (1-63, not starting with a "
-                    f"digit, not {STATE_SCHEMA})",
-                )
-            ]
-        )
-    return value
+    return schema_option(
+        options,
+        default=DEFAULT_NAMESPACE,
+        valid=lambda name: bool(_NAME.match(name)) and name != STATE_SCHEMA,
+        rule=(
+            "must be a schema name of letters, digits and underscores (1-63, not starting with a "
+            f"digit, not {STATE_SCHEMA})"
+        ),
+    )
 
 
 def _check_name(name: str, what: str) -> None:

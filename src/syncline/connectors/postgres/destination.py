@@ -29,7 +29,8 @@ import pyarrow.csv as pa_csv
 from psycopg import sql
 
 from syncline.connectors.base import ConnectorContext
-from syncline.connectors.errors import ConfigurationInvalid, FieldError, RequestRejected
+from syncline.connectors.destination_options import schema_option
+from syncline.connectors.errors import RequestRejected
 from syncline.connectors.postgres.check import connect
 from syncline.connectors.postgres.config import PostgresConfig
 from syncline.connectors.protocols import BulkMode, Cursor
@@ -373,28 +374,13 @@ def check_options(options: Mapping[str, Any]) -> None:
     Raises:
         ConfigurationInvalid: An unknown key, or a schema name that cannot be used.
     """
-    unknown = sorted(set(options) - {"schema"})
-    if unknown:
-        raise ConfigurationInvalid(
-            [
-                FieldError(
-                    f"destination_configuration.{key}", "is not a setting of this destination (schema)"
-                )
-                for key in unknown
-            ]
-        )
     _namespace(options)
 
 
 def _namespace(options: Mapping[str, Any]) -> str:
-    value = options.get("schema", DEFAULT_NAMESPACE)
-    if not isinstance(value, str) or not value or len(value) > 63 or "\x00" in value or value == STATE_SCHEMA:
-        raise ConfigurationInvalid(
-            [
-                FieldError(
-                    "destination_configuration.schema",
-                    f"must be a schema name of 1-63 characters, not {STATE_SCHEMA}",
-                )
-            ]
-        )
-    return value
+    return schema_option(
+        options,
+        default=DEFAULT_NAMESPACE,
+        valid=lambda name: 0 < len(name) <= 63 and "\x00" not in name and name != STATE_SCHEMA,
+        rule=f"must be a schema name of 1-63 characters, not {STATE_SCHEMA}",
+    )

@@ -33,14 +33,19 @@ def read_csv(data: bytes, *, delimiter: str = ",", schema: pa.Schema | None = No
         pa.py_buffer(data),
         read_options=pacsv.ReadOptions(use_threads=True),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            true_values=["true"],
-            false_values=["false"],
-        ),
+        convert_options=convert_options(types),
+    )
+
+
+def convert_options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
+    """Bulk CSV's conventions: an empty field is null, `""` the empty string; booleans `true`/`false`."""
+    return pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+        true_values=["true"],
+        false_values=["false"],
     )
 
 

@@ -18,6 +18,8 @@ from collections.abc import Generator, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from syncline.connectors.salesforce.client.csvarrow import convert_options
+
 __all__ = ["DEFAULT_BLOCK_SIZE", "ByteStream", "stream_csv"]
 
 # Bytes of CSV per record batch (~9k rows of a typical Account query). 4 MiB blocks held ~40 MiB more at
@@ -74,14 +76,7 @@ def stream_csv(
         # One thread: the blocks arrive at network speed anyway, and a read-ahead thread would hold more.
         read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            true_values=["true"],
-            false_values=["false"],
-        ),
+        convert_options=convert_options(types),
     )
     try:
         yield from reader
